@@ -1,0 +1,38 @@
+# Two commands matter: `make run` and `make test` (see README.md).
+PYTHON_VERSION := $(shell cat .python-version)
+PYTHON ?= $(shell command -v python$(PYTHON_VERSION) || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Python 3.12 is needed, found " + sys.version' 
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	@$(PY) scripts/make_dot_env.py
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	exec $(PY) manage.py run_demo
+
+test: install
+	@bash scripts/ensure_chromium.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles var

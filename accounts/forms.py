@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django_scopes import scopes_disabled
+
+from notifications.services import queue_email
+
+from .models import Organization, User
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class ScopelessPasswordResetForm(PasswordResetForm):
+    """Finds the account across organizations: the person is not signed in yet.
+
+    People an admin created have no password until they choose one, so they may use this too.
+    """
+
+    def get_users(self, email):
+        with scopes_disabled():
+            return list(
+                User.objects.filter(
+                    email__iexact=email, is_active=True, organization__isnull=False
+                ).select_related("organization")
+            )
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None):
+        queue_email([to_email], subject_template_name, email_template_name,
+                    html_email_template_name, context)
+
+
+def email_in_use(email, exclude_pk=None):
+    """Emails are unique across the console, compared case-insensitively."""
+    with scopes_disabled():
+        users = User.objects.filter(email__iexact=email)
+        if exclude_pk:
+            users = users.exclude(pk=exclude_pk)
+        return users.exists()
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "role"]
+        help_texts = {"role": "Admins manage people, groups and apps; members see their apps."}
+
+    def __init__(self, *args, editor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editor = editor
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        if self.instance.pk and self.instance.pk == getattr(editor, "pk", None):
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = "You cannot change your own role."
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
+        if email_in_use(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError("A user with this email already exists.")
+        return email
+
+    def validate_constraints(self):
+        # The email constraint spans organizations, so its check must see them all.
+        with scopes_disabled():
+            super().validate_constraints()
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name"]
+        labels = {"name": "Organization name"}
+
+

@@ -1,0 +1,101 @@
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class Organization(models.Model):
+    """A tenant: every row a customer owns belongs to exactly one organization."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = False  # the scoped subclass cannot be serialized into migrations
+
+    def create_user(self, email, password=None, **fields):
+        user = self.model(email=self.normalize_email(email).strip(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser):
+    """A person in one organization. Staff superusers (no organization) run Django's admin."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="users", null=True, blank=True
+    )
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    is_superuser = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization", _manager_class=UserManager)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["first_name", "last_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), name="unique_user_email_ci",
+                violation_error_message="A user with this email already exists.",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "first_name", "last_name"])]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self):
+        letters = (self.first_name[:1] + self.last_name[:1]) or self.email[:1]
+        return letters.upper()
+
+    # Django's admin site is for staff superusers only; tenants never get model permissions.
+    def has_perm(self, perm, obj=None):
+        return self.is_active and self.is_superuser
+
+    def has_perms(self, perms, obj=None):
+        return self.has_perm(None)
+
+    def has_module_perms(self, app_label):
+        return self.has_perm(None)
+
+    @property
+    def is_org_admin(self):
+        return self.role == self.Role.ADMIN and self.organization_id is not None

@@ -1,0 +1,35 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from bitium.views import dashboard
+
+from . import views
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("sign-in/", views.LoginView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("people/", views.people, name="people"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<uuid:user_id>/", views.person_edit, name="person_edit"),
+    path("people/<uuid:user_id>/active/", views.person_set_active, name="person_set_active"),
+    path("settings/", views.organization_settings, name="settings"),
+]

@@ -1,0 +1,25 @@
+from django import forms
+from django_scopes import scopes_disabled
+
+from .models import TenantApp
+
+
+class TenantAppForm(forms.ModelForm):
+    class Meta:
+        model = TenantApp
+        fields = ["name", "sign_in_url"]
+        labels = {"name": "Name in your console", "sign_in_url": "Sign-in URL"}
+        help_texts = {
+            "name": "Add the same app twice (say, two Salesforce orgs) under different names.",
+        }
+
+    def __init__(self, *args, organization, catalog_app=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+        if catalog_app is not None:
+            self.instance.catalog_app = catalog_app
+        self.fields["sign_in_url"].required = False
+
+    def validate_constraints(self):
+        with scopes_disabled():  # the constraint names the organization explicitly
+            super().validate_constraints()

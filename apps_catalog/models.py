@@ -1,0 +1,77 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class CatalogApp(models.Model):
+    """A global catalog entry. `connector_key` names its connector; blank means no
+    auto-provisioning support (the Auto-Provisioning column stays blank for it)."""
+
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300)
+    initials = models.CharField(max_length=3)
+    color = models.CharField(max_length=7, default="#4f46e5")
+    sign_in_url = models.URLField(blank=True)
+    connector_key = models.CharField(max_length=40, blank=True)
+    legacy = models.BooleanField(default=False, help_text="An older API the vendor has retired.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def supports_provisioning(self):
+        return bool(self.connector_key)
+
+
+class TenantApp(models.Model):
+    """A catalog app one organization added, under a name of its own."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="apps"
+    )
+    catalog_app = models.ForeignKey(CatalogApp, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    sign_in_url = models.URLField(blank=True, help_text="Where people sign in to this app.")
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    groups = models.ManyToManyField("groups.Group", through="GroupApp", related_name="apps")
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="unique_app_name_per_org",
+                violation_error_message="You already have an app with this name.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GroupApp(models.Model):
+    """An app a group's members get (group auto-provisioning)."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="group_apps")
+    app = models.ForeignKey(TenantApp, on_delete=models.CASCADE, related_name="group_apps")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "app"], name="unique_group_app")]

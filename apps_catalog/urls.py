@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.manage_apps, name="manage_apps"),
+    path("add/", views.add_an_app, name="add_an_app"),
+    path("add/<slug:catalog_key>/", views.add_app_form, name="add_app_form"),
+    path("<uuid:app_id>/", views.app_detail, name="app_detail"),
+    path("<uuid:app_id>/settings/", views.app_settings, name="app_settings"),
+    path("<uuid:app_id>/remove/", views.app_remove, name="app_remove"),
+]

@@ -1,0 +1,17 @@
+"""Settings for the test suite: the production settings with test keys, whatever .env says."""
+
+import os
+
+os.environ["READ_DOT_ENV"] = "false"
+os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite")
+os.environ.setdefault("CREDENTIAL_KEYS", "k0eNtLvAbGT3yD4_8ZpXq2mJcW9sHfR1uE6iOaV7bYw=")
+os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+CELERY_TASK_ALWAYS_EAGER = True  # tests that need the real worker start one (tests/conftest.py)
+CELERY_TASK_EAGER_PROPAGATES = True
+WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests

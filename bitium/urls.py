@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("groups/", include("groups.urls")),
+    path("apps/", include("apps_catalog.urls")),
+    path("outbox/", include("notifications.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler403 = "accounts.views.permission_denied"
+handler404 = "accounts.views.page_not_found"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.group_list, name="group_list"),
+    path("new/", views.group_create, name="group_create"),
+    path("<uuid:group_id>/", views.group_detail, name="group_detail"),
+    path("<uuid:group_id>/rename/", views.group_rename, name="group_rename"),
+    path("<uuid:group_id>/delete/", views.group_delete, name="group_delete"),
+    path(
+        "<uuid:group_id>/members/<uuid:user_id>/remove/",
+        views.group_remove_member,
+        name="group_remove_member",
+    ),
+]
