@@ -27,10 +27,22 @@ class ScopelessPasswordResetForm(PasswordResetForm):
                 ).select_related("organization")
             )
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email,
-                  to_email, html_email_template_name=None):
-        queue_email([to_email], subject_template_name, email_template_name,
-                    html_email_template_name, context)
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        queue_email(
+            [to_email],
+            subject_template_name,
+            email_template_name,
+            html_email_template_name,
+            context,
+        )
 
 
 def email_in_use(email, exclude_pk=None):
@@ -75,3 +87,20 @@ class OrganizationForm(forms.ModelForm):
         labels = {"name": "Organization name"}
 
 
+class UniqueNameInOrganizationMixin:
+    """For tenant models whose name is unique per organization, in any case.
+
+    Model constraint validation skips the check because `organization` is not a form field,
+    so the form asks itself and answers with the constraint's own message.
+    """
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        model = self._meta.model
+        clash = model.objects.filter(
+            organization_id=self.instance.organization_id, name__iexact=name
+        ).exclude(pk=self.instance.pk)
+        if clash.exists():
+            constraint = next(c for c in model._meta.constraints if "name" in c.name)
+            raise forms.ValidationError(constraint.violation_error_message)
+        return name

@@ -68,7 +68,8 @@ class User(AbstractBaseUser):
         ordering = ["first_name", "last_name", "email"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), name="unique_user_email_ci",
+                Lower("email"),
+                name="unique_user_email_ci",
                 violation_error_message="A user with this email already exists.",
             ),
         ]

@@ -60,7 +60,7 @@ def people(request):
 
 @admin_required
 def person_create(request):
-    form = PersonForm(request.POST or None, editor=request.user)
+    form = PersonForm(request.POST if request.method == "POST" else None, editor=request.user)
     if request.method == "POST" and form.is_valid():
         person = services.create_person(request.user.organization, form)
         messages.success(request, f"{person.full_name} was added.")
@@ -71,7 +71,9 @@ def person_create(request):
 @admin_required
 def person_edit(request, user_id):
     person = get_object_or_404(User, pk=user_id)
-    form = PersonForm(request.POST or None, instance=person, editor=request.user)
+    form = PersonForm(
+        request.POST if request.method == "POST" else None, instance=person, editor=request.user
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"{person.full_name} was saved.")
@@ -96,7 +98,9 @@ def person_set_active(request, user_id):
 
 @admin_required
 def organization_settings(request):
-    form = OrganizationForm(request.POST or None, instance=request.user.organization)
+    form = OrganizationForm(
+        request.POST if request.method == "POST" else None, instance=request.user.organization
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Settings saved.")

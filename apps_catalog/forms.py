@@ -1,10 +1,11 @@
 from django import forms
-from django_scopes import scopes_disabled
+
+from accounts.forms import UniqueNameInOrganizationMixin
 
 from .models import TenantApp
 
 
-class TenantAppForm(forms.ModelForm):
+class TenantAppForm(UniqueNameInOrganizationMixin, forms.ModelForm):
     class Meta:
         model = TenantApp
         fields = ["name", "sign_in_url"]
@@ -19,7 +20,3 @@ class TenantAppForm(forms.ModelForm):
         if catalog_app is not None:
             self.instance.catalog_app = catalog_app
         self.fields["sign_in_url"].required = False
-
-    def validate_constraints(self):
-        with scopes_disabled():  # the constraint names the organization explicitly
-            super().validate_constraints()

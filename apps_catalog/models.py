@@ -43,7 +43,10 @@ class TenantApp(models.Model):
     sign_in_url = models.URLField(blank=True, help_text="Where people sign in to this app.")
     added_at = models.DateTimeField(default=timezone.now)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     groups = models.ManyToManyField("groups.Group", through="GroupApp", related_name="apps")
@@ -54,7 +57,9 @@ class TenantApp(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                "organization", Lower("name"), name="unique_app_name_per_org",
+                "organization",
+                Lower("name"),
+                name="unique_app_name_per_org",
                 violation_error_message="You already have an app with this name.",
             )
         ]
@@ -75,3 +80,6 @@ class GroupApp(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "app"], name="unique_group_app")]
+
+    def __str__(self):
+        return f"{self.app_id} for {self.group_id}"

@@ -27,7 +27,7 @@ def add_app_form(request, catalog_key):
     catalog_app = get_object_or_404(CatalogApp, key=catalog_key)
     initial = {"name": services.suggested_name(catalog_app), "sign_in_url": catalog_app.sign_in_url}
     form = TenantAppForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         organization=request.user.organization,
         catalog_app=catalog_app,
@@ -38,7 +38,9 @@ def add_app_form(request, catalog_key):
         app.save()
         messages.success(request, f"{app.name} was added.")
         return redirect("app_detail", app_id=app.pk)
-    return render(request, "apps_catalog/add_app_form.html", {"form": form, "catalog_app": catalog_app})
+    return render(
+        request, "apps_catalog/add_app_form.html", {"form": form, "catalog_app": catalog_app}
+    )
 
 
 @admin_required
@@ -50,7 +52,11 @@ def app_detail(request, app_id):
 @admin_required
 def app_settings(request, app_id):
     app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
-    form = TenantAppForm(request.POST or None, instance=app, organization=app.organization)
+    form = TenantAppForm(
+        request.POST if request.method == "POST" else None,
+        instance=app,
+        organization=app.organization,
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "App settings saved.")

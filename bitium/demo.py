@@ -29,8 +29,11 @@ PEOPLE = [
 ]
 GROUPS = {
     "Sales": [MEMBER_EMAIL, "priya.raman@testco.example", "sofia.rossi@testco.example"],
-    "Engineering": ["wei.chen@testco.example", "noah.schmidt@testco.example",
-                    "aiko.tanaka@testco.example"],
+    "Engineering": [
+        "wei.chen@testco.example",
+        "noah.schmidt@testco.example",
+        "aiko.tanaka@testco.example",
+    ],
     "Support": ["fatima.okafor@testco.example", "liam.obrien@testco.example"],
 }
 APPS = {"salesforce": ["Sales"], "slack": ["Sales", "Engineering", "Support"], "dropbox": []}
@@ -60,8 +63,13 @@ def seed_demo():
         for first, last, email, role in PEOPLE:
             person = User.objects.filter(email__iexact=email).first()
             if person is None:
-                person = User(organization=organization, email=email, first_name=first,
-                              last_name=last, role=role)
+                person = User(
+                    organization=organization,
+                    email=email,
+                    first_name=first,
+                    last_name=last,
+                    role=role,
+                )
                 if email == ADMIN_EMAIL:
                     person.set_password(password)
                 else:
@@ -80,7 +88,8 @@ def seed_demo():
         for key, group_names in APPS.items():
             catalog_app = CatalogApp.objects.get(key=key)
             app, created = TenantApp.objects.get_or_create(
-                organization=organization, catalog_app=catalog_app,
+                organization=organization,
+                catalog_app=catalog_app,
                 defaults={"name": catalog_app.name, "sign_in_url": catalog_app.sign_in_url},
             )
             if created:

@@ -16,8 +16,10 @@ class TenantScopeMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.is_superuser and request.path.startswith(
-            self.admin_prefix
+        if (
+            user.is_authenticated
+            and user.is_superuser
+            and request.path.startswith(self.admin_prefix)
         ):
             with scopes_disabled():
                 return self.get_response(request)

@@ -141,9 +141,14 @@ X_FRAME_OPTIONS = "DENY"
 OUTBOX_BACKEND = "notifications.backends.OutboxBackend"
 if env("EMAIL_URL", default=""):
     _mail = env.email_url("EMAIL_URL")
-    _smtp_options = {"host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_HOST_USER",
-                     "password": "EMAIL_HOST_PASSWORD", "use_tls": "EMAIL_USE_TLS",
-                     "use_ssl": "EMAIL_USE_SSL"}
+    _smtp_options = {
+        "host": "EMAIL_HOST",
+        "port": "EMAIL_PORT",
+        "username": "EMAIL_HOST_USER",
+        "password": "EMAIL_HOST_PASSWORD",
+        "use_tls": "EMAIL_USE_TLS",
+        "use_ssl": "EMAIL_USE_SSL",
+    }
     MAILERS = {
         "default": {
             "BACKEND": _mail["EMAIL_BACKEND"],

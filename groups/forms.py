@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django_scopes import scopes_disabled
+
+from accounts.forms import UniqueNameInOrganizationMixin
 
 from .models import Group
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(UniqueNameInOrganizationMixin, forms.ModelForm):
     class Meta:
         model = Group
         fields = ["name"]
@@ -15,16 +16,12 @@ class GroupForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
 
-    def validate_constraints(self):
-        with scopes_disabled():  # the constraint names the organization explicitly
-            super().validate_constraints()
-
 
 class AddMembersForm(forms.Form):
     people = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.none(),
         label="People to add",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "check-list"}),
         error_messages={"required": "Choose at least one person to add."},
     )
 

@@ -16,7 +16,9 @@ class Group(models.Model):
     )
     name = models.CharField(max_length=100)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", through_fields=("group", "user"),
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("group", "user"),
         related_name="groups",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -27,7 +29,9 @@ class Group(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                "organization", Lower("name"), name="unique_group_name_per_org",
+                "organization",
+                Lower("name"),
+                name="unique_group_name_per_org",
                 violation_error_message="A group with this name already exists.",
             )
         ]
@@ -44,7 +48,10 @@ class Membership(models.Model):
     )
     added_at = models.DateTimeField(default=timezone.now)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -54,3 +61,6 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="unique_group_member")
         ]
+
+    def __str__(self):
+        return f"{self.user_id} in {self.group_id}"

@@ -21,7 +21,9 @@ def group_list(request):
 
 @admin_required
 def group_create(request):
-    form = GroupForm(request.POST or None, organization=request.user.organization)
+    form = GroupForm(
+        request.POST if request.method == "POST" else None, organization=request.user.organization
+    )
     if request.method == "POST" and form.is_valid():
         group = form.save()
         messages.success(request, f"Group “{group.name}” was created.")
@@ -32,7 +34,7 @@ def group_create(request):
 @admin_required
 def group_detail(request, group_id):
     group = get_object_or_404(Group, pk=group_id)
-    form = AddMembersForm(request.POST or None, group=group)
+    form = AddMembersForm(request.POST if request.method == "POST" else None, group=group)
     if request.method == "POST" and form.is_valid():
         added = services.add_members(group, form.cleaned_data["people"], by=request.user)
         messages.success(request, f"Added {len(added)} to {group.name}.")
@@ -46,7 +48,11 @@ def group_detail(request, group_id):
 @admin_required
 def group_rename(request, group_id):
     group = get_object_or_404(Group, pk=group_id)
-    form = GroupForm(request.POST or None, instance=group, organization=group.organization)
+    form = GroupForm(
+        request.POST if request.method == "POST" else None,
+        instance=group,
+        organization=group.organization,
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Group renamed.")

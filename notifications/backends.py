@@ -9,11 +9,17 @@ class OutboxBackend(BaseEmailBackend):
 
         for message in email_messages:
             html = next(
-                (body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"),
+                (
+                    body
+                    for body, mime in getattr(message, "alternatives", [])
+                    if mime == "text/html"
+                ),
                 "",
             )
             OutboxEmail.objects.create(
-                to=", ".join(message.to), subject=message.subject, body=message.body,
+                to=", ".join(message.to),
+                subject=message.subject,
+                body=message.body,
                 html_body=html,
             )
         return len(email_messages)

@@ -3,7 +3,10 @@ from django.core.mail import EmailMultiAlternatives
 
 
 @shared_task(
-    autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
     max_retries=8,
 )
 def send_email(to, subject, body, html_body=""):

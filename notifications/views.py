@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from .models import OutboxEmail
 
+
 def _require_outbox():
     # The outbox shows every message, links included: only in a local demo (DEBUG + outbox).
     if not (settings.DEBUG and settings.MAILERS["default"]["BACKEND"] == settings.OUTBOX_BACKEND):

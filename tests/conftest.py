@@ -19,8 +19,13 @@ def _unscoped_test_code(db):
 
 def make_user(organization, email, role=User.Role.MEMBER, first="Test", last="Person", **extra):
     return User.objects.create_user(
-        email, PASSWORD, organization=organization, first_name=first, last_name=last,
-        role=role, **extra,
+        email,
+        PASSWORD,
+        organization=organization,
+        first_name=first,
+        last_name=last,
+        role=role,
+        **extra,
     )
 
 

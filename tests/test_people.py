@@ -32,8 +32,12 @@ def test_search_as_you_type_returns_only_the_results_table(as_admin, member):
 
 def test_people_are_paginated(as_admin, testco):
     User.objects.bulk_create(
-        User(organization=testco, email=f"p{i:03}@testco.example", first_name="P",
-             last_name=f"{i:03}")
+        User(
+            organization=testco,
+            email=f"p{i:03}@testco.example",
+            first_name="P",
+            last_name=f"{i:03}",
+        )
         for i in range(60)
     )
     first = as_admin.get(reverse("people")).content.decode()
@@ -46,8 +50,12 @@ def test_people_are_paginated(as_admin, testco):
 def test_admin_creates_a_person(as_admin, testco):
     response = as_admin.post(
         reverse("person_create"),
-        {"first_name": "José", "last_name": "Ñúñez", "email": "Jose@TestCo.example",
-         "role": "member"},
+        {
+            "first_name": "José",
+            "last_name": "Ñúñez",
+            "email": "Jose@TestCo.example",
+            "role": "member",
+        },
     )
     assert response.status_code == 302
     person = User.objects.get(email__iexact="jose@testco.example")

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from accounts.models import User
 
-VALID = {"first_name": "Dana", "last_name": "Doe", "email": "dana@testco.example",
-         "role": "member"}
+VALID = {"first_name": "Dana", "last_name": "Doe", "email": "dana@testco.example", "role": "member"}
 
 
 def post(client, **changes):
@@ -29,8 +28,12 @@ def test_email_used_in_another_organization_is_refused_too(as_admin, other_admin
 def test_editing_keeps_the_own_email_in_another_case(as_admin, member):
     response = as_admin.post(
         reverse("person_edit", kwargs={"user_id": member.pk}),
-        {"first_name": "Bob", "last_name": "Member", "email": member.email.upper(),
-         "role": "member"},
+        {
+            "first_name": "Bob",
+            "last_name": "Member",
+            "email": member.email.upper(),
+            "role": "member",
+        },
     )
     assert response.status_code == 302
 

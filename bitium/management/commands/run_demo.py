@@ -23,12 +23,24 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", f"0.0.0.0:{port}"],
-            "worker": [python, "-m", "celery", "-A", "bitium", "worker", "--loglevel", "INFO",
-                       "--pool", "threads",
-                       "--concurrency", str(settings.CELERY_WORKER_CONCURRENCY)],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "bitium",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(settings.CELERY_WORKER_CONCURRENCY),
+            ],
         }
-        processes = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR)
-                     for name, cmd in commands.items()}
+        processes = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
+        }
         stopping = False
 
         def stop(signum, frame):

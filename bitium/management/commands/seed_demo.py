@@ -13,7 +13,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Sign in as {email} with password {password}")
         else:
             self.stdout.write(
-                f"Sign in as {email}: its password was changed since seeding, so use yours "
-                "or choose a new one with \"Forgot your password?\" on the sign-in page (the link arrives "
-                "in the outbox)."
+                f"Sign in as {email}: its password was changed since seeding, so use yours, "
+                'or choose a new one with "Forgot your password?" on the sign-in page '
+                "(the link arrives in the outbox)."
             )

@@ -1,0 +1,91 @@
+import pytest
+from django.urls import reverse
+
+from groups.models import Group, Membership
+
+from .conftest import make_user
+
+
+@pytest.fixture
+def sales(testco):
+    return Group.objects.create(organization=testco, name="Sales")
+
+
+def test_admin_creates_a_group(as_admin, testco):
+    response = as_admin.post(reverse("group_create"), {"name": "Engineering"})
+    group = Group.objects.get(name="Engineering")
+    assert group.organization == testco
+    assert response.url == reverse("group_detail", kwargs={"group_id": group.pk})
+
+
+def test_group_names_are_unique_per_organization_in_any_case(as_admin, sales, otherco):
+    response = as_admin.post(reverse("group_create"), {"name": "SALES"})
+    assert response.status_code == 200
+    assert "A group with this name already exists." in response.content.decode()
+    Group.objects.create(organization=otherco, name="Support")
+    assert as_admin.post(reverse("group_create"), {"name": "Support"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "name, error",
+    [
+        ("", "This field is required."),
+        ("   ", "This field is required."),
+        ("x" * 300, "Ensure this value has at most 100 characters"),
+    ],
+)
+def test_bad_group_names_get_form_errors(as_admin, name, error):
+    response = as_admin.post(reverse("group_create"), {"name": name})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+
+
+def test_non_ascii_group_name(as_admin):
+    as_admin.post(reverse("group_create"), {"name": "Ventas España 销售"})
+    assert Group.objects.filter(name="Ventas España 销售").exists()
+
+
+def test_admin_renames_a_group(as_admin, sales):
+    as_admin.post(reverse("group_rename", kwargs={"group_id": sales.pk}), {"name": "Field Sales"})
+    sales.refresh_from_db()
+    assert sales.name == "Field Sales"
+
+
+def test_admin_deletes_a_group_and_members_stay(as_admin, sales, member):
+    Membership.objects.create(organization=sales.organization, group=sales, user=member)
+    url = reverse("group_delete", kwargs={"group_id": sales.pk})
+    assert "Delete “Sales”?" in as_admin.get(url).content.decode()
+    as_admin.post(url)
+    assert not Group.objects.filter(pk=sales.pk).exists()
+    member.refresh_from_db()  # still here
+
+
+def test_admin_adds_and_removes_members(as_admin, sales, member, testco):
+    other = make_user(testco, "carol@testco.example", first="Carol")
+    url = reverse("group_detail", kwargs={"group_id": sales.pk})
+    as_admin.post(url, {"people": [member.pk, other.pk]})
+    assert set(sales.members.all()) == {member, other}
+    page = as_admin.get(url).content.decode()
+    assert member.email in page and other.email in page
+    as_admin.post(
+        reverse("group_remove_member", kwargs={"group_id": sales.pk, "user_id": member.pk})
+    )
+    assert set(sales.members.all()) == {other}
+
+
+def test_adding_nobody_or_a_stranger_is_a_form_error(as_admin, sales, other_admin):
+    url = reverse("group_detail", kwargs={"group_id": sales.pk})
+    response = as_admin.post(url, {"people": []})
+    assert "Choose at least one person to add." in response.content.decode()
+    response = as_admin.post(url, {"people": [other_admin.pk]})
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    response = as_admin.post(url, {"people": ["not-a-uuid"]})
+    assert response.status_code == 200
+    assert not sales.members.exists()
+
+
+def test_group_list_shows_member_and_app_counts(as_admin, sales, member):
+    Membership.objects.create(organization=sales.organization, group=sales, user=member)
+    page = as_admin.get(reverse("group_list")).content.decode()
+    assert "Sales" in page

@@ -1,0 +1,77 @@
+"""OtherCo's admin gets a 404 on every page that takes one of TestCo's object ids."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scope
+from django_scopes.exceptions import ScopeError
+
+from accounts.models import User
+from apps_catalog.models import CatalogApp, GroupApp, TenantApp
+from groups.models import Group, Membership
+
+
+def id_patterns(resolver=None, prefix=""):
+    """(name, kwarg names) of every URL pattern that takes a UUID."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from id_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            converters = entry.pattern.converters
+            uuid_kwargs = [k for k, c in converters.items() if type(c).__name__ == "UUIDConverter"]
+            if uuid_kwargs:
+                yield entry.name, sorted(converters)
+
+
+@pytest.fixture
+def testco_objects(testco, member):
+    group = Group.objects.create(organization=testco, name="Sales")
+    Membership.objects.create(organization=testco, group=group, user=member)
+    app = TenantApp.objects.create(
+        organization=testco, catalog_app=CatalogApp.objects.get(key="slack"), name="Slack"
+    )
+    GroupApp.objects.create(organization=testco, group=group, app=app)
+    return {"user_id": member.pk, "group_id": group.pk, "app_id": app.pk}
+
+
+def test_every_id_pattern_is_walked():
+    walked = {name for name, _ in id_patterns()}
+    assert {"person_edit", "group_detail", "app_detail"} <= walked
+
+
+@pytest.mark.parametrize("name, kwarg_names", list(id_patterns()), ids=lambda v: str(v))
+def test_other_organizations_admin_gets_404(as_other_admin, testco_objects, name, kwarg_names):
+    missing = set(kwarg_names) - set(testco_objects)
+    assert not missing, f"add TestCo objects for {missing} to this test"
+    url = reverse(name, kwargs={k: testco_objects[k] for k in kwarg_names})
+    assert as_other_admin.get(url).status_code in (404, 405)
+    assert as_other_admin.post(url, {"name": "hijack", "active": "0"}).status_code == 404
+
+
+def test_nothing_of_testco_changed_after_the_walk(as_other_admin, testco_objects, member):
+    for name, kwarg_names in id_patterns():
+        url = reverse(name, kwargs={k: testco_objects[k] for k in kwarg_names})
+        as_other_admin.post(url, {"name": "hijack", "active": "0"})
+    member.refresh_from_db()
+    assert member.is_active
+    assert Group.objects.get(pk=testco_objects["group_id"]).name == "Sales"
+    assert TenantApp.objects.filter(pk=testco_objects["app_id"]).exists()
+
+
+def test_lists_show_only_the_own_organizations_rows(as_other_admin, testco_objects, member):
+    for url in (
+        reverse("people"),
+        reverse("group_list"),
+        reverse("manage_apps"),
+        reverse("dashboard"),
+    ):
+        page = as_other_admin.get(url).content.decode()
+        assert member.email not in page and "Sales" not in page and "Slack<" not in page
+
+
+def test_a_query_outside_any_scope_raises_instead_of_leaking(testco, otherco):
+    with scope():  # an enabled scope that names no organization
+        with pytest.raises(ScopeError):
+            list(User.objects.all())
+    with scope(organization=otherco.pk):
+        assert not Group.objects.filter(organization=testco).exists()
