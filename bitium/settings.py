@@ -194,3 +194,23 @@ LOGGING = {
 ADMIN_URL = env("ADMIN_URL", default="django-admin/")
 # User.email is unique case-insensitively (a Lower() constraint), which this check can't see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Connectors. Admin-typed vendor URLs may not point into our own network (nor use plain
+# http) unless this is on: it is by default with DEBUG, for the local demo SCIM app.
+CONNECTOR_ALLOW_PRIVATE_URLS = env.bool("CONNECTOR_ALLOW_PRIVATE_URLS", default=DEBUG)
+CONNECTOR_CONNECT_TIMEOUT = env.float("CONNECTOR_CONNECT_TIMEOUT", default=5.0)
+CONNECTOR_READ_TIMEOUT = env.float("CONNECTOR_READ_TIMEOUT", default=30.0)
+
+# The engine: retries back off exponentially with jitter from RETRY_BASE_SECONDS, up to
+# RETRY_MAX_SECONDS, for at most JOB_MAX_ATTEMPTS vendor calls; the sweep re-enqueues due jobs.
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=6)
+RETRY_BASE_SECONDS = env.float("RETRY_BASE_SECONDS", default=10.0)
+RETRY_MAX_SECONDS = env.float("RETRY_MAX_SECONDS", default=3600.0)
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-provisioning-jobs": {
+        "task": "provisioning.tasks.sweep",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+}

@@ -15,3 +15,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 CELERY_TASK_ALWAYS_EAGER = True  # tests that need the real worker start one (tests/conftest.py)
 CELERY_TASK_EAGER_PROPAGATES = True
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
+CONNECTOR_ALLOW_PRIVATE_URLS = True  # tests run real SCIM servers on localhost
+RETRY_BASE_SECONDS = 0.05
+RETRY_MAX_SECONDS = 2.0

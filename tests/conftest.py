@@ -73,3 +73,46 @@ def as_member(member):
 @pytest.fixture
 def as_other_admin(other_admin):
     return signed_in(other_admin)
+
+
+# --- a real SCIM server (pytest-scim2-server) that requires a bearer token ----------------
+
+SCIM_TOKEN = "scim-test-token-7f3a9c"
+
+
+@pytest.fixture(scope="session")
+def scim2_server_app(scim2_server_storage, scim2_server_service):
+    from scim2_server.applications.wsgi import WSGIApplication
+
+    from provisioning.scim_server import bearer_token_required
+
+    app = WSGIApplication(scim2_server_storage, scim2_server_service.provider, scim2_server_service)
+    return bearer_token_required(app, SCIM_TOKEN)
+
+
+@pytest.fixture
+def scim_server(scim2_server, scim2_server_storage):
+    """The session's SCIM server, emptied for this test; `.url` is its base URL."""
+    scim2_server_storage.resources = []
+    scim2_server.url = f"http://localhost:{scim2_server.port}/v2"
+    scim2_server.storage = scim2_server_storage
+    return scim2_server
+
+
+def add_app(organization, catalog_key="scim", name="SCIM app"):
+    from apps_catalog.models import CatalogApp, TenantApp
+
+    return TenantApp.objects.create(
+        organization=organization, catalog_app=CatalogApp.objects.get(key=catalog_key), name=name
+    )
+
+
+@pytest.fixture
+def scim_app(testco, scim_server):
+    """TestCo's SCIM app, connected to the real server with a good token."""
+    from provisioning.services import connect
+
+    app = add_app(testco)
+    ok, message = connect(app, {"base_url": scim_server.url, "auth": "bearer", "token": SCIM_TOKEN})
+    assert ok, message
+    return app

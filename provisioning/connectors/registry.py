@@ -1,0 +1,16 @@
+"""Connector key -> class, imported lazily so a vendor module loads only when used."""
+
+from importlib import import_module
+
+CONNECTORS = {
+    "scim": "provisioning.connectors.scim.ScimConnector",
+}
+
+
+def connector_class(key):
+    try:
+        path = CONNECTORS[key]
+    except KeyError:
+        return None
+    module, name = path.rsplit(".", 1)
+    return getattr(import_module(module), name)

@@ -1,0 +1,180 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+from .crypto import EncryptedJSONField
+from .status import Status
+
+
+class Connection(models.Model):
+    """An app's link to its vendor: encrypted admin credentials and whether they work."""
+
+    class State(models.TextChoices):
+        NOT_CONFIGURED = "not_configured", "Not configured"
+        CONNECTED = "connected", "Connected"
+        BROKEN = "broken", "Connection failed"
+        PAUSED = "paused", "Paused"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    app = models.OneToOneField(
+        "apps_catalog.TenantApp", on_delete=models.CASCADE, related_name="connection"
+    )
+    credentials = EncryptedJSONField(blank=True, default=dict)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NOT_CONFIGURED)
+    state_message = models.CharField(max_length=500, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    server_info = models.JSONField(default=dict, blank=True)  # what the vendor says it supports
+    rate_limit_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the connector's default request budget."
+    )
+    next_slot_at = models.DateTimeField(default=timezone.now)  # the rate budget's clock
+
+    objects = ScopedManager(organization="organization")
+
+    def __str__(self):
+        return f"{self.app_id}: {self.state}"
+
+
+class AppAccount(models.Model):
+    """The console's record of one account in one app."""
+
+    class Origin(models.TextChoices):
+        CREATED = "created", "Created"
+        LINKED = "linked", "Linked"
+        DISCOVERED = "discovered", "Discovered"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    app = models.ForeignKey(
+        "apps_catalog.TenantApp", on_delete=models.CASCADE, related_name="accounts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="app_accounts",
+    )
+    remote_id = models.CharField(max_length=255, blank=True)
+    username = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.CREATED)
+    last_error = models.TextField(blank=True)
+    # A temporary password the console set, kept (encrypted) until the user reveals it once.
+    secrets = EncryptedJSONField(blank=True, default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "user"],
+                condition=Q(user__isnull=False),
+                name="one_account_per_user_and_app",
+            ),
+            models.UniqueConstraint(
+                fields=["app", "remote_id"],
+                condition=~Q(remote_id=""),
+                name="one_account_per_remote_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["app", "status"])]
+
+    def __str__(self):
+        return f"{self.email or self.username} in {self.app_id}"
+
+
+class Job(models.Model):
+    """One durable unit of work on an app account. The row, not the broker, is the truth."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create account"
+        LINK = "link", "Link existing account"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        HELD = "held", "Waiting for working credentials"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    account = models.ForeignKey(AppAccount, on_delete=models.CASCADE, related_name="jobs")
+    app = models.ForeignKey("apps_catalog.TenantApp", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    options = models.JSONField(default=dict, blank=True)  # e.g. {"set_password": true}
+    attempts = models.PositiveSmallIntegerField(default=0)  # vendor calls started
+    not_before = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)  # a running job's claim
+    slot_at = models.DateTimeField(null=True, blank=True)  # its reserved place in the rate budget
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    trigger = models.CharField(max_length=40)  # "assign users", "group", "operator", ...
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "not_before"]),
+            models.Index(fields=["app", "state"]),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.account_id} ({self.state})"
+
+
+class AccountEvent(models.Model):
+    """Append-only history of an app account: every status change, who asked, what was sent
+    (secrets redacted) and what the vendor answered."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    account = models.ForeignKey(AppAccount, on_delete=models.CASCADE, related_name="events")
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("Account events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,60 @@
+"""A real SCIM 2.0 server (scim2-server) that requires a bearer token: the local demo app of
+`make run`, the server the tests provision into, and the benchmarks' target."""
+
+import json
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from scim2_server.applications.wsgi import WSGIApplication
+from scim2_server.memory import InMemoryStorage
+from scim2_server.service import ScimService
+from scim2_server.utils import load_default_provider
+
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def bearer_token_required(app, token):
+    expected = f"Bearer {token}"
+
+    def guarded(environ, start_response):
+        if environ.get("HTTP_AUTHORIZATION") != expected:
+            body = json.dumps(
+                {"schemas": [ERROR_SCHEMA], "status": "401", "detail": "Invalid bearer token."}
+            ).encode()
+            start_response(
+                "401 Unauthorized",
+                [
+                    ("Content-Type", "application/scim+json"),
+                    ("WWW-Authenticate", 'Bearer realm="SCIM"'),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
+        return app(environ, start_response)
+
+    return guarded
+
+
+def scim_application(storage=None):
+    provider = load_default_provider()
+    return WSGIApplication(storage or InMemoryStorage(), provider, ScimService(provider))
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args):
+        pass
+
+
+def serve_in_thread(app, host="127.0.0.1", port=0):
+    """Starts a threaded server; returns (server, base URL of the SCIM endpoints)."""
+    server = make_server(
+        host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://{host}:{server.server_port}/v2"

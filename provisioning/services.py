@@ -1,0 +1,190 @@
+"""Provisioning as the rest of the console sees it: queue work, connect apps, retry."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from .connectors.errors import ConnectorError
+from .connectors.http import redact
+from .connectors.registry import connector_class
+from .models import AccountEvent, AppAccount, Connection, Job
+from .status import Status, check_transition
+
+
+@dataclass
+class AccountRequest:
+    """One person to provision into one app, as the admin confirmed it."""
+
+    user: object
+    action: str = Job.Action.CREATE
+    username: str = ""
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    set_password: bool = True
+
+
+def move(account, to_status, *, job=None, actor=None, message="", detail=None, save=True):
+    """The one place an app account changes status; each change is an event."""
+    check_transition(account.status, to_status)
+    event = AccountEvent(
+        organization_id=account.organization_id,
+        account=account,
+        job=job,
+        from_status=account.status,
+        to_status=to_status,
+        actor=actor,
+        message=message,
+        detail=detail or {},
+    )
+    account.status = to_status
+    if save:
+        account.save(update_fields=["status", "last_error", "updated_at"])
+        event.save()
+    return event
+
+
+def connector_for(app, connection=None):
+    """The app's connector, built on its stored credentials."""
+    connection = connection or app.connection
+    return connector_class(app.catalog_app.connector_key).build(connection.credentials)
+
+
+def get_connection(app):
+    connection, _ = Connection.objects.get_or_create(
+        app=app, defaults={"organization_id": app.organization_id}
+    )
+    return connection
+
+
+def connect(app, credentials):
+    """Tests the credentials at once and saves them only when they work.
+
+    Returns (ok, message). A failure's message says what to fix; nothing is saved then.
+    """
+    cls = connector_class(app.catalog_app.connector_key)
+    if cls is None:
+        return False, f"{app.catalog_app.name} does not support auto-provisioning."
+    try:
+        server_info = cls.build(credentials).test_connection()
+    except ConnectorError as error:
+        return False, redact(error.message, cls.secret_values(credentials))
+    with transaction.atomic():
+        connection = get_connection(app)
+        connection.credentials = credentials
+        connection.state = Connection.State.CONNECTED
+        connection.state_message = ""
+        connection.checked_at = timezone.now()
+        connection.server_info = server_info
+        connection.save()
+        resume_held_jobs(app)
+    return True, "Connected."
+
+
+def resume_held_jobs(app):
+    """Jobs that waited for working credentials go back to the queue."""
+    held = list(Job.objects.filter(app=app, state=Job.State.HELD).values_list("pk", flat=True))
+    if held:
+        Job.objects.filter(pk__in=held).update(
+            state=Job.State.QUEUED, not_before=timezone.now(), last_error=""
+        )
+        enqueue_on_commit(app.organization_id, held)
+    return len(held)
+
+
+@transaction.atomic
+def queue_jobs(app, requests, *, trigger, requested_by=None):
+    """Writes the accounts and jobs for many people at once, in bulk, and enqueues the jobs
+    when the transaction commits. People the console already provisions are left alone;
+    a failed account is tried again."""
+    by_user = {
+        account.user_id: account
+        for account in AppAccount.objects.filter(app=app, user_id__in=[r.user.pk for r in requests])
+    }
+    new_accounts, retried, jobs = [], [], []
+    retried_ids = set()
+    for request in requests:
+        account = by_user.get(request.user.pk)
+        if account is None:
+            account = AppAccount(
+                organization_id=app.organization_id,
+                app=app,
+                user=request.user,
+                email=request.email or request.user.email,
+                username=request.username or request.email or request.user.email,
+                first_name=request.first_name or request.user.first_name,
+                last_name=request.last_name or request.user.last_name,
+                origin=(
+                    AppAccount.Origin.LINKED
+                    if request.action == Job.Action.LINK
+                    else AppAccount.Origin.CREATED
+                ),
+            )
+            new_accounts.append(account)
+        elif account.status == Status.FAILED:
+            retried.append(account)
+            retried_ids.add(account.pk)
+        else:
+            continue
+        jobs.append(
+            Job(
+                organization_id=app.organization_id,
+                account=account,
+                app=app,
+                action=request.action,
+                trigger=trigger,
+                requested_by=requested_by,
+                options={
+                    "set_password": request.set_password,
+                    "lookup_first": account.pk in retried_ids,
+                },
+            )
+        )
+    AppAccount.objects.bulk_create(new_accounts, batch_size=1000)
+    for account in retried:
+        account.last_error = ""
+        move(account, Status.PENDING, actor=requested_by, message=f"Queued again ({trigger}).")
+    Job.objects.bulk_create(jobs, batch_size=1000)
+    AccountEvent.objects.bulk_create(
+        [
+            AccountEvent(
+                organization_id=app.organization_id,
+                account=job.account,
+                job=job,
+                from_status="",
+                to_status=Status.PENDING,
+                actor=requested_by,
+                message=f"Queued: {job.get_action_display().lower()} ({trigger}).",
+            )
+            for job in jobs
+            if job.account.pk not in retried_ids
+        ],
+        batch_size=1000,
+    )
+    enqueue_on_commit(app.organization_id, [job.pk for job in jobs])
+    return jobs
+
+
+def retry_account(account, by):
+    """The admin's Retry on a failed account: a new job that first looks the account up."""
+    request = AccountRequest(user=account.user, action=Job.Action.CREATE)
+    if account.user is None:
+        raise ValueError("Only accounts of people in the console can be retried.")
+    return queue_jobs(account.app, [request], trigger="retry", requested_by=by)
+
+
+def enqueue_on_commit(organization_id, job_ids, eta=None):
+    """Tasks are sent once the rows they name are committed (at once outside a transaction)."""
+    if job_ids:
+        transaction.on_commit(lambda: enqueue(organization_id, job_ids, eta))
+
+
+def enqueue(organization_id, job_ids, eta=None):
+    from .tasks import run_job
+
+    for job_id in job_ids:
+        run_job.apply_async((str(organization_id), str(job_id)), eta=eta)
+    now = timezone.now()
+    for start in range(0, len(job_ids), 1000):
+        Job.objects.filter(pk__in=job_ids[start : start + 1000]).update(enqueued_at=now)
