@@ -13,8 +13,13 @@ from .settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True  # tests that need the real worker start one (tests/conftest.py)
+CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405  Redis in CI, in-process otherwise
+CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
 CELERY_TASK_EAGER_PROPAGATES = True
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
 CONNECTOR_ALLOW_PRIVATE_URLS = True  # tests run real SCIM servers on localhost
 RETRY_BASE_SECONDS = 0.05
 RETRY_MAX_SECONDS = 2.0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: worker threads then get WAL and the busy timeout.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

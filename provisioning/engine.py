@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .connectors.base import NewAccount
@@ -287,9 +287,9 @@ def sweep():
     The job rows are the truth: with the broker emptied, this alone finishes the work.
     """
     now = timezone.now()
-    Job.objects.filter(state=Job.State.RUNNING, lease_until__lt=now).update(
-        state=Job.State.QUEUED, lease_until=None, enqueued_at=None
-    )
+    Job.objects.filter(
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True), state=Job.State.RUNNING
+    ).update(state=Job.State.QUEUED, lease_until=None, enqueued_at=None)
     stale = now - timedelta(seconds=settings.JOB_LEASE_SECONDS)
     due = Job.objects.filter(state=Job.State.QUEUED, not_before__lte=now).exclude(
         enqueued_at__gt=stale

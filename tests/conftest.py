@@ -116,3 +116,60 @@ def scim_app(testco, scim_server):
     ok, message = connect(app, {"base_url": scim_server.url, "auth": "bearer", "token": SCIM_TOKEN})
     assert ok, message
     return app
+
+
+@pytest.fixture
+def vendor_app(testco):
+    """TestCo's SCIM app whose vendor `responses` plays (tests/scim_payloads.py)."""
+    from provisioning.models import Connection
+
+    from .scim_payloads import BASE
+
+    app = add_app(testco, name="Vendor SCIM")
+    Connection.objects.create(
+        organization=testco,
+        app=app,
+        state=Connection.State.CONNECTED,
+        credentials={"base_url": BASE, "auth": "bearer", "token": "vendor-secret-token-123"},
+    )
+    return app
+
+
+# --- a real Celery worker, in threads of the test process ---------------------------------
+
+
+@pytest.fixture
+def celery_worker():
+    """Runs a real Celery worker (thread pool) on the configured broker for one test.
+
+    Tests using it need `transaction=True`: the worker's threads read committed rows.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from bitium.celery import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=4,
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
+        ):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+def wait_for(condition, timeout=30.0, interval=0.05):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    raise AssertionError(f"still waiting after {timeout} s")

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Runs the web server and a Celery worker together until interrupted."
+    help = "Runs the web server, a Celery worker and beat together until interrupted."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
