@@ -26,6 +26,11 @@ test: install
 	@bash scripts/ensure_chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Prints the provisioning benchmarks' figures (not tests). DATABASE_URL and REDIS_URL give
+# the production shape; without them: SQLite and the filesystem broker.
+bench: install
+	LOG_LEVEL=WARNING TASK_LOG_LEVEL=WARNING $(PY) bench/provisioning.py $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

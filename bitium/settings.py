@@ -97,6 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+else:
+    # Worker threads and web requests reuse their connection instead of opening one each time.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -189,6 +193,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Celery's "received" and "succeeded" lines, two per job: quiet them with WARNING.
+        name: {"level": env("TASK_LOG_LEVEL", default="INFO")}
+        for name in ("celery.app.trace", "celery.worker.strategy")
+    },
 }
 
 ADMIN_URL = env("ADMIN_URL", default="django-admin/")
@@ -207,6 +216,7 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=6)
 RETRY_BASE_SECONDS = env.float("RETRY_BASE_SECONDS", default=10.0)
 RETRY_MAX_SECONDS = env.float("RETRY_MAX_SECONDS", default=3600.0)
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+JOBS_PER_MESSAGE = env.int("JOBS_PER_MESSAGE", default=25)  # at most, for big batches
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-provisioning-jobs": {

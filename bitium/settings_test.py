@@ -12,9 +12,12 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-CELERY_TASK_ALWAYS_EAGER = True  # tests that need the real worker start one (tests/conftest.py)
-CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405  Redis in CI, in-process otherwise
-CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
+# Tests that need the real worker start one (tests/conftest.py); the benchmarks run theirs
+# in processes of their own, so they keep the production broker (BENCH=true).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
+if not env.bool("BENCH", default=False):  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405  Redis in CI, in-process otherwise
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
 CELERY_TASK_EAGER_PROPAGATES = True
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
 CONNECTOR_ALLOW_PRIVATE_URLS = True  # tests run real SCIM servers on localhost

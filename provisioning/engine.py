@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import connection as db
+from django.db.models import Q
 from django.utils import timezone
 
 from .connectors.base import NewAccount
@@ -37,31 +38,12 @@ INLINE_WAIT_SECONDS = 2.0
 
 def run_job(job_id):
     """Runs one job if it can be claimed now; returns what happened, for logs and tests."""
-    now = timezone.now()
-    claimed = Job.objects.filter(
-        pk=job_id, state=Job.State.QUEUED, not_before__lte=now + timedelta(seconds=1)
-    ).update(
-        state=Job.State.RUNNING, lease_until=now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    )
-    if not claimed:
-        return "not claimed"
-    job = Job.objects.select_related("account__user", "app__catalog_app").get(pk=job_id)
-    connection = Connection.objects.filter(app=job.app).first()
-    if connection is None or connection.state != Connection.State.CONNECTED:
-        hold(job, "Waiting for working credentials: open the app and enter them.")
-        return "held"
-
-    wait = reserve_slot(connection, job)
-    if wait > INLINE_WAIT_SECONDS:
-        release(job, not_before=job.slot_at)
-        return "paced"
+    outcome, job, connection, wait = claim(job_id)
+    if outcome:
+        return outcome
     time.sleep(wait)
-
-    Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, slot_at=None)
-    job.attempts += 1
+    count_attempt(job)
     account = job.account
-    if account.status != Status.PROVISIONING:
-        move(account, Status.PROVISIONING, job=job, message=f"Attempt {job.attempts}.")
     try:
         connector = connector_for(job.app, connection)
         remote, origin, sent = perform(job, account, connector)
@@ -83,6 +65,41 @@ def run_job(job_id):
         fail(job, "This app account already belongs to another person in the console.")
         return "failed"
     return "succeeded"
+
+
+def claim(job_id):
+    """Claims the job and takes its place in the app's rate budget.
+
+    Returns (outcome if it stops here, job, connection, seconds to wait for its slot).
+    """
+    now = timezone.now()
+    claimed = Job.objects.filter(
+        pk=job_id, state=Job.State.QUEUED, not_before__lte=now + timedelta(seconds=1)
+    ).update(
+        state=Job.State.RUNNING, lease_until=now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    )
+    if not claimed:
+        return "not claimed", None, None, 0
+    job = Job.objects.select_related("account", "app__catalog_app").get(pk=job_id)
+    connection = Connection.objects.filter(app_id=job.app_id).first()
+    if connection is None or connection.state != Connection.State.CONNECTED:
+        hold(job, "Waiting for working credentials: open the app and enter them.")
+        return "held", job, connection, 0
+    wait = reserve_slot(connection, job)
+    if wait > INLINE_WAIT_SECONDS:
+        release(job, not_before=job.slot_at)
+        return "paced", job, connection, 0
+    return None, job, connection, wait
+
+
+@transaction.atomic
+def count_attempt(job):
+    """Committed before the vendor call: after a crash, the next attempt looks up first."""
+    job.attempts += 1
+    Job.objects.filter(pk=job.pk).update(attempts=job.attempts, slot_at=None)
+    job.slot_at = None
+    if job.account.status != Status.PROVISIONING:
+        move(job.account, Status.PROVISIONING, job=job, message=f"Attempt {job.attempts}.")
 
 
 def perform(job, account, connector):
@@ -130,39 +147,44 @@ def perform(job, account, connector):
 
 @transaction.atomic
 def succeed(job, account, connector, remote, origin, sent):
-    # An account the console only discovered (nobody owned it) is absorbed into this one.
-    AppAccount.objects.filter(app=job.app, remote_id=remote.remote_id, user__isnull=True).exclude(
-        pk=account.pk
-    ).delete()
+    if origin == AppAccount.Origin.LINKED or "looked up" in sent:
+        # An account the console only discovered (nobody owned it) is absorbed into this one.
+        AppAccount.objects.filter(
+            app=job.app, remote_id=remote.remote_id, user__isnull=True
+        ).exclude(pk=account.pk).delete()
     account.remote_id = remote.remote_id
     account.username = remote.username or account.username
     account.origin = origin
     account.last_error = ""
     if origin == AppAccount.Origin.LINKED:
-        to_status = Status.ACTIVE
-    elif connector.capabilities.invites:
-        to_status = Status.INVITED
+        to_status, message = Status.ACTIVE, "Linked to the existing account."
     else:
-        to_status = Status.CREATED
-    account.save(
-        update_fields=["remote_id", "username", "origin", "last_error", "secrets", "updated_at"]
-    )
-    message = (
-        "Linked to the existing account."
-        if origin == AppAccount.Origin.LINKED
-        else ("Account created.")
-    )
-    move(
+        to_status = Status.INVITED if connector.capabilities.invites else Status.CREATED
+        message = "Account created."
+    event = move(
         account,
         to_status,
         job=job,
-        actor=job.requested_by,
+        actor=job.requested_by_id,
         message=message,
+        save=False,
         detail={
             "sent": sent,
             "answer": {"remote_id": remote.remote_id, "username": remote.username},
         },
     )
+    account.save(
+        update_fields=[
+            "remote_id",
+            "username",
+            "origin",
+            "last_error",
+            "secrets",
+            "status",
+            "updated_at",
+        ]
+    )
+    event.save()
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.SUCCEEDED, finished_at=timezone.now(), last_error="", lease_until=None
     )
@@ -224,8 +246,9 @@ def hold(job, message):
 
 
 def release(job, not_before):
+    """Back to the queue until its reserved slot comes."""
     Job.objects.filter(pk=job.pk).update(
-        state=Job.State.QUEUED, not_before=not_before, lease_until=None
+        state=Job.State.QUEUED, not_before=not_before, slot_at=not_before, lease_until=None
     )
     enqueue_on_commit(job.organization_id, [job.pk], eta=not_before)
 
@@ -244,19 +267,29 @@ def mark_broken(connection, message):
 def reserve_slot(connection, job):
     """Takes this job's place in the app's request budget; returns seconds to wait for it.
 
-    A job that comes back for a place it reserved earlier keeps that place.
+    Every job of an app passes its connection row, so on PostgreSQL the place is taken in
+    one statement: the row is locked for that statement only. A job that comes back for a
+    place it reserved earlier keeps that place.
     """
     now = timezone.now()
     if job.slot_at is not None:
         return max(0.0, (job.slot_at - now).total_seconds())
     per_minute = connection.rate_limit_per_minute or connector_default_rate(job.app)
     interval = timedelta(seconds=60.0 / per_minute)
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        slot = max(now, locked.next_slot_at)
-        Connection.objects.filter(pk=connection.pk).update(next_slot_at=slot + interval)
-    Job.objects.filter(pk=job.pk).update(slot_at=slot)
-    job.slot_at = slot
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Connection._meta.db_table} SET next_slot_at = "
+                "GREATEST(next_slot_at, %s) + %s WHERE id = %s RETURNING next_slot_at",
+                [now, interval, connection.pk],
+            )
+            slot = cursor.fetchone()[0] - interval
+    else:  # SQLite: its transactions take the database's write lock anyway
+        with transaction.atomic():
+            slot = max(now, Connection.objects.get(pk=connection.pk).next_slot_at)
+            Connection.objects.filter(pk=connection.pk).update(next_slot_at=slot + interval)
+    connection.next_slot_at = slot + interval
+    job.slot_at = slot  # stored with the job only if it must wait (release)
     return max(0.0, (slot - now).total_seconds())
 
 

@@ -58,3 +58,38 @@ def serve_in_thread(app, host="127.0.0.1", port=0):
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://{host}:{server.server_port}/v2"
+
+
+def with_latency(app, seconds):
+    """Every request waits first, as a distant vendor's would (the latency benchmark)."""
+    import time
+
+    def slow(environ, start_response):
+        time.sleep(seconds)
+        return app(environ, start_response)
+
+    return slow
+
+
+def main(argv=None):
+    """python -m provisioning.scim_server --port 8001 --token TOKEN [--latency-ms 50]"""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A SCIM 2.0 server that needs a bearer token.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--latency-ms", type=float, default=0)
+    args = parser.parse_args(argv)
+    app = bearer_token_required(scim_application(), args.token)
+    if args.latency_ms:
+        app = with_latency(app, args.latency_ms / 1000)
+    server = make_server(
+        args.host, args.port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+    )
+    print(f"SCIM server ready at http://{args.host}:{server.server_port}/v2", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,10 @@
 """Provisioning as the rest of the console sees it: queue work, connect apps, retry."""
 
+import math
+import threading
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,7 +37,7 @@ def move(account, to_status, *, job=None, actor=None, message="", detail=None, s
         job=job,
         from_status=account.status,
         to_status=to_status,
-        actor=actor,
+        actor_id=getattr(actor, "pk", actor),  # a user or a user's id
         message=message,
         detail=detail or {},
     )
@@ -45,10 +48,20 @@ def move(account, to_status, *, job=None, actor=None, message="", detail=None, s
     return event
 
 
+_connectors = threading.local()
+
+
 def connector_for(app, connection=None):
-    """The app's connector, built on its stored credentials."""
+    """The app's connector on its stored credentials, kept per worker thread so its HTTP
+    session (and the vendor's keep-alive connection) serves the app's next jobs too."""
     connection = connection or app.connection
-    return connector_class(app.catalog_app.connector_key).build(connection.credentials)
+    key = (connection.pk, connection.checked_at, app.catalog_app.connector_key)
+    cache = _connectors.__dict__.setdefault("by_connection", {})
+    if key not in cache:
+        if len(cache) > 50:  # old credentials' connectors
+            cache.clear()
+        cache[key] = connector_class(app.catalog_app.connector_key).build(connection.credentials)
+    return cache[key]
 
 
 def get_connection(app):
@@ -174,6 +187,11 @@ def retry_account(account, by):
     return queue_jobs(account.app, [request], trigger="retry", requested_by=by)
 
 
+def chunk_size(count):
+    threads = settings.CELERY_WORKER_CONCURRENCY
+    return max(1, min(settings.JOBS_PER_MESSAGE, math.ceil(count / (2 * threads))))
+
+
 def enqueue_on_commit(organization_id, job_ids, eta=None):
     """Tasks are sent once the rows they name are committed (at once outside a transaction)."""
     if job_ids:
@@ -181,10 +199,14 @@ def enqueue_on_commit(organization_id, job_ids, eta=None):
 
 
 def enqueue(organization_id, job_ids, eta=None):
-    from .tasks import run_job
+    """One message per chunk of jobs: a batch of thousands costs the broker a few hundred
+    messages, yet spreads over every worker thread (each job is still claimed alone)."""
+    from .tasks import run_jobs
 
-    for job_id in job_ids:
-        run_job.apply_async((str(organization_id), str(job_id)), eta=eta)
+    size = chunk_size(len(job_ids))
+    for start in range(0, len(job_ids), size):
+        chunk = [str(job_id) for job_id in job_ids[start : start + size]]
+        run_jobs.apply_async((str(organization_id), chunk), eta=eta)
     now = timezone.now()
     for start in range(0, len(job_ids), 1000):
         Job.objects.filter(pk__in=job_ids[start : start + 1000]).update(enqueued_at=now)

@@ -7,9 +7,9 @@ from . import engine
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def run_job(organization_id, job_id):
+def run_jobs(organization_id, job_ids):
     with scope(organization=organization_id):
-        return engine.run_job(job_id)
+        return [engine.run_job(job_id) for job_id in job_ids]
 
 
 @shared_task(ignore_result=True)

@@ -56,3 +56,13 @@ def test_events_are_append_only(account):
     with pytest.raises(ValueError, match="append-only"):
         event.save()
     assert AccountEvent.objects.get(pk=event.pk).message == ""
+
+
+def test_the_event_names_who_asked(scim_app, member, admin):
+    from provisioning import engine
+    from provisioning.services import AccountRequest, queue_jobs
+
+    (job,) = queue_jobs(scim_app, [AccountRequest(user=member)], trigger="test", requested_by=admin)
+    assert engine.run_job(job.pk) == "succeeded"
+    created = AccountEvent.objects.get(to_status=Status.CREATED)
+    assert created.actor == admin and created.job_id == job.pk

@@ -35,7 +35,7 @@ def test_a_message_delivered_twice_creates_one_account(
     monkeypatch.setattr("provisioning.services.enqueue_on_commit", lambda *a, **k: None)
     (job,) = queue_jobs(scim_app, [AccountRequest(user=member)], trigger="test")
     for _ in range(2):
-        tasks.run_job.delay(str(job.organization_id), str(job.pk))
+        tasks.run_jobs.delay(str(job.organization_id), [str(job.pk)])
     wait_for(all_jobs_succeeded)
     assert len(remote_users(scim_server)) == 1
 

@@ -53,3 +53,13 @@ def test_a_failed_account_is_queued_again_with_a_lookup_first(testco, member):
     (job,) = queue_jobs(app, [AccountRequest(user=member)], trigger="retry")
     assert job.options["lookup_first"] is True
     assert AppAccount.objects.get().status == Status.PENDING
+
+
+def test_big_batches_travel_in_chunks_small_ones_one_job_a_message(settings):
+    from provisioning.services import chunk_size
+
+    settings.CELERY_WORKER_CONCURRENCY = 8
+    settings.JOBS_PER_MESSAGE = 25
+    assert chunk_size(3) == 1  # every job on its own thread
+    assert chunk_size(160) == 10
+    assert chunk_size(5000) == 25

@@ -27,7 +27,7 @@ def test_the_same_job_delivered_twice_at_once_creates_one_remote_account(
 
     def deliver():
         barrier.wait()
-        results.append(tasks.run_job(str(job.organization_id), str(job.pk)))
+        results.extend(tasks.run_jobs(str(job.organization_id), [str(job.pk)]))
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
     for thread in threads:
