@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("groups/", include("groups.urls")),
     path("apps/", include("apps_catalog.urls")),
+    path("apps/", include("provisioning.urls")),
     path("outbox/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

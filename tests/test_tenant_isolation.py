@@ -8,6 +8,8 @@ from django_scopes.exceptions import ScopeError
 from accounts.models import User
 from apps_catalog.models import CatalogApp, GroupApp, TenantApp
 from groups.models import Group, Membership
+from provisioning.models import AppAccount
+from provisioning.status import Status
 
 
 def id_patterns(resolver=None, prefix=""):
@@ -31,7 +33,10 @@ def testco_objects(testco, member):
         organization=testco, catalog_app=CatalogApp.objects.get(key="slack"), name="Slack"
     )
     GroupApp.objects.create(organization=testco, group=group, app=app)
-    return {"user_id": member.pk, "group_id": group.pk, "app_id": app.pk}
+    account = AppAccount.objects.create(
+        organization=testco, app=app, user=member, email=member.email, status=Status.FAILED
+    )
+    return {"user_id": member.pk, "group_id": group.pk, "app_id": app.pk, "account_id": account.pk}
 
 
 def test_every_id_pattern_is_walked():
@@ -56,6 +61,7 @@ def test_nothing_of_testco_changed_after_the_walk(as_other_admin, testco_objects
     assert member.is_active
     assert Group.objects.get(pk=testco_objects["group_id"]).name == "Sales"
     assert TenantApp.objects.filter(pk=testco_objects["app_id"]).exists()
+    assert AppAccount.objects.get(pk=testco_objects["account_id"]).status == Status.FAILED
 
 
 def test_lists_show_only_the_own_organizations_rows(as_other_admin, testco_objects, member):

@@ -69,6 +69,15 @@ class Connector:
 
         return cls(credentials, VendorHTTP(secrets=cls.secret_values(credentials), **http_options))
 
+    @classmethod
+    def credential_problems(cls, credentials):
+        """{field name: message} for what is missing before a connection test makes sense."""
+        return {
+            f.name: "This field is required."
+            for f in cls.credential_fields
+            if f.required and not credentials.get(f.name)
+        }
+
     def test_connection(self) -> dict:
         """Checks the credentials; returns what the vendor says it supports."""
         raise NotImplementedError

@@ -115,6 +115,17 @@ class ScimConnector(Connector):
             provider=ScimProvider(models=[User, Group]),
         )
 
+    @classmethod
+    def credential_problems(cls, credentials):
+        problems = super().credential_problems(credentials)
+        if credentials.get("auth") == "basic":
+            for name in ("username", "password"):
+                if not credentials.get(name):
+                    problems[name] = "Needed for username and password authentication."
+        elif not credentials.get("token"):
+            problems["token"] = "Needed for bearer token authentication."
+        return problems
+
     def _call(self, method, *args, **kwargs):
         """scim2-client's own complaints (a payload it cannot read) become PermanentError."""
         try:

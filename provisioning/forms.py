@@ -1,0 +1,47 @@
+from django import forms
+
+SECRET_SAVED_HELP = "A secret is saved. Leave this blank to keep it, or type a new one."
+
+
+class CredentialsForm(forms.Form):
+    """The admin credentials a connector needs, built from its credential_fields.
+
+    Saved secrets are never put back into the page: the field stays blank, says one is
+    saved, and keeps it unless the admin types a new one."""
+
+    def __init__(self, *args, connector_class, saved=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connector_class = connector_class
+        self.saved = saved or {}
+        for spec in connector_class.credential_fields:
+            self.fields[spec.name] = self._field(spec)
+            if spec.kind != "secret" and spec.name in self.saved:
+                self.initial.setdefault(spec.name, self.saved[spec.name])
+
+    def _field(self, spec):
+        options = {"label": spec.label, "help_text": spec.help_text, "required": False}
+        if spec.kind == "secret":
+            if self.saved.get(spec.name):
+                options["help_text"] = SECRET_SAVED_HELP
+            widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+            return forms.CharField(widget=widget, max_length=4000, strip=True, **options)
+        if spec.kind == "url":
+            return forms.URLField(max_length=500, assume_scheme="https", **options)
+        if spec.kind == "choice":
+            return forms.ChoiceField(choices=spec.choices, **options)
+        return forms.CharField(max_length=255, **options)
+
+    def clean(self):
+        data = super().clean()
+        credentials = {}
+        for spec in self.connector_class.credential_fields:
+            value = data.get(spec.name) or ""
+            if spec.kind == "secret" and not value:
+                value = self.saved.get(spec.name, "")  # keep the saved secret
+            if value:
+                credentials[spec.name] = value
+        for name, message in self.connector_class.credential_problems(credentials).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        self.credentials = credentials
+        return data

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("<uuid:app_id>/assign/", views.assign_users, name="assign_users"),
+    path("<uuid:app_id>/users/", views.app_users, name="app_users"),
+    path(
+        "<uuid:app_id>/users/<uuid:account_id>/retry/",
+        views.retry_account,
+        name="retry_account",
+    ),
+]

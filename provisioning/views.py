@@ -1,0 +1,168 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import admin_required
+from apps_catalog.models import TenantApp
+
+from . import services
+from .connectors.errors import ConnectorError
+from .connectors.registry import connector_class
+from .forms import CredentialsForm
+from .mapping import map_accounts
+from .models import AppAccount, Connection, Job
+from .status import IN_FLIGHT, Status
+
+
+@admin_required
+def assign_users(request, app_id):
+    """Method 1: credentials first ("Confirm"), then the mapping, then "Done"."""
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    if not app.catalog_app.supports_provisioning:
+        raise Http404("This app does not support auto-provisioning.")
+    cls = connector_class(app.catalog_app.connector_key)
+    if cls is None:  # in the catalog, but its connector is not built yet
+        return render(request, "provisioning/unavailable.html", {"app": app, "tab": "assign"})
+    connection = Connection.objects.filter(app=app).first()
+    connected = connection is not None and connection.state == Connection.State.CONNECTED
+    if not connected or request.GET.get("step") == "credentials":
+        return credentials_step(request, app, cls, connection)
+    if request.method == "POST":
+        return done(request, app, cls)
+    return mapping_step(request, app, cls, connection)
+
+
+def credentials_step(request, app, cls, connection):
+    saved = connection.credentials if connection else {}
+    form = CredentialsForm(
+        request.POST if request.method == "POST" else None, connector_class=cls, saved=saved
+    )
+    if request.method == "POST" and form.is_valid():
+        ok, message = services.connect(app, form.credentials)
+        if ok:
+            messages.success(request, f"{app.name} is connected.")
+            return redirect("assign_users", app_id=app.pk)
+        form.add_error(None, message)
+    context = {"app": app, "form": form, "connection": connection, "tab": "assign"}
+    return render(request, "provisioning/credentials.html", context)
+
+
+def mapping_step(request, app, cls, connection, errors=None, status=200):
+    try:
+        mapping = map_accounts(app, services.connector_for(app, connection))
+    except ConnectorError as error:
+        messages.error(request, f"Could not read {app.name}'s accounts: {error.message}")
+        return redirect(f"{request.path}?step=credentials")
+    context = {
+        "app": app,
+        "mapping": mapping,
+        "capabilities": cls.capabilities,
+        "tab": "assign",
+        "errors": errors or {},
+        "posted": request.POST,
+    }
+    return render(request, "provisioning/assign_users.html", context, status=status)
+
+
+def done(request, app, cls):
+    """ "Done": queue a job for every selected person, in one transaction."""
+    selected = request.POST.getlist("selected")
+    people = {str(p.pk): p for p in get_user_model().objects.filter(pk__in=valid_ids(selected))}
+    requests, errors = [], {}
+    for person_id in selected:
+        person = people.get(person_id)
+        if person is None:
+            continue
+        row = account_request(request.POST, person, cls)
+        if isinstance(row, str):
+            errors[person_id] = row
+        else:
+            requests.append(row)
+    if errors:
+        messages.error(request, "Some rows need a fix before Done.")
+        return mapping_step(request, app, cls, None, errors=errors, status=400)
+    if not requests:
+        messages.error(request, "Select at least one person.")
+        return redirect("assign_users", app_id=app.pk)
+    jobs = services.queue_jobs(app, requests, trigger="assign users", requested_by=request.user)
+    messages.success(request, f"Provisioning {len(jobs)} account(s) in {app.name}.")
+    return redirect("app_users", app_id=app.pk)
+
+
+def valid_ids(values):
+    import uuid
+
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids
+
+
+def account_request(post, person, cls):
+    """The admin's row for one person, or a message saying what to fix."""
+    key = str(person.pk)
+    action = post.get(f"action-{key}", "create")
+    if action == "link":
+        return services.AccountRequest(user=person, action=Job.Action.LINK)
+    if action != "create":
+        return "Choose Create a New User Account or Link Existing Account."
+    email = post.get(f"email-{key}", "").strip() or person.email
+    username = post.get(f"username-{key}", "").strip() or email
+    first = post.get(f"first-{key}", "").strip() or person.first_name
+    last = post.get(f"last-{key}", "").strip() or person.last_name
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"“{email}” is not a valid email address."
+    if len(username) > 255 or len(first) > 150 or len(last) > 150:
+        return "Names are limited to 150 characters and usernames to 255."
+    return services.AccountRequest(
+        user=person,
+        action=Job.Action.CREATE,
+        email=email,
+        username=username,
+        first_name=first,
+        last_name=last,
+        set_password=cls.capabilities.set_password,
+    )
+
+
+@admin_required
+def app_users(request, app_id):
+    """The app's Users tab: its accounts, refreshing while jobs run."""
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    accounts = list(
+        AppAccount.objects.filter(app=app).select_related("user").order_by("-updated_at")
+    )
+    owned = [a for a in accounts if a.user_id]
+    context = {
+        "app": app,
+        "tab": "users",
+        "accounts": owned,
+        "app_only": [a for a in accounts if not a.user_id],
+        "in_flight": any(a.status in IN_FLIGHT for a in owned),
+    }
+    if request.htmx and request.htmx.target == "app-accounts":
+        return render(request, "provisioning/_accounts.html", context)
+    return render(request, "provisioning/users.html", context)
+
+
+@admin_required
+@require_POST
+def retry_account(request, app_id, account_id):
+    account = get_object_or_404(
+        AppAccount.objects.select_related("app", "user"), pk=account_id, app_id=app_id
+    )
+    if account.status != Status.FAILED or account.user is None:
+        messages.error(request, "Only failed accounts of people in the console can be retried.")
+    else:
+        services.retry_account(account, by=request.user)
+        messages.success(request, f"Retrying {account.email}.")
+    return redirect("app_users", app_id=app_id)
