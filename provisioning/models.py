@@ -43,9 +43,9 @@ class AppAccount(models.Model):
     """The console's record of one account in one app."""
 
     class Origin(models.TextChoices):
-        CREATED = "created", "Created"
-        LINKED = "linked", "Linked"
-        DISCOVERED = "discovered", "Discovered"
+        CREATED = "created", "Created by Bitium"
+        LINKED = "linked", "Linked existing"
+        DISCOVERED = "discovered", "Found in the app"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)

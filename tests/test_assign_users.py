@@ -131,7 +131,7 @@ def test_done_queues_the_selected_rows_and_lands_on_the_users_tab(
     )
     assert AppAccount.objects.get(user=admin).status == Status.CREATED
     page = as_admin.get(response.url).content.decode()
-    assert "alice.admin" in page and "Created" in page and "Linked" in page
+    assert "alice.admin" in page and "Created by Bitium" in page and "Linked existing" in page
 
 
 def test_a_bad_row_is_answered_with_its_reason_and_nothing_is_queued(as_admin, scim_app, admin):
