@@ -57,6 +57,7 @@ class User(AbstractBaseUser):
     is_staff = models.BooleanField(default=False)
     is_superuser = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    preferences = models.JSONField(default=dict, blank=True)  # e.g. Manage Apps' columns
 
     objects = ScopedManager(organization="organization", _manager_class=UserManager)
 

@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.forms import UniqueNameInOrganizationMixin
 
-from .models import TenantApp
+from .models import SupportRequest, TenantApp
 
 
 class TenantAppForm(UniqueNameInOrganizationMixin, forms.ModelForm):
@@ -20,3 +20,11 @@ class TenantAppForm(UniqueNameInOrganizationMixin, forms.ModelForm):
         if catalog_app is not None:
             self.instance.catalog_app = catalog_app
         self.fields["sign_in_url"].required = False
+
+
+class SupportRequestForm(forms.ModelForm):
+    class Meta:
+        model = SupportRequest
+        fields = ["app_name", "app_url", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"note": "Anything that helps: how many seats, who your contact is."}

@@ -83,3 +83,32 @@ class GroupApp(models.Model):
 
     def __str__(self):
         return f"{self.app_id} for {self.group_id}"
+
+
+class SupportRequest(models.Model):
+    """ "Request Auto-Provisioning": an admin asks us to support an app (Contact Us)."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        CONTACTING = "contacting", "Contacting the vendor"
+        AVAILABLE = "available", "Available"
+        DECLINED = "declined", "Not possible"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    app_name = models.CharField("App name", max_length=100)
+    app_url = models.URLField("The app's URL", max_length=300)
+    note = models.TextField(blank=True, max_length=2000)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.app_name

@@ -1,16 +1,49 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
 
 from . import services
-from .forms import TenantAppForm
-from .models import CatalogApp, TenantApp
+from .forms import SupportRequestForm, TenantAppForm
+from .models import CatalogApp, SupportRequest, TenantApp
 
 
 @admin_required
 def manage_apps(request):
-    return render(request, "apps_catalog/manage_apps.html", {"apps": services.organization_apps()})
+    context = {
+        "apps": services.organization_apps(),
+        "columns": services.COLUMNS,
+        "shown": services.shown_columns(request.user),
+    }
+    return render(request, "apps_catalog/manage_apps.html", context)
+
+
+@admin_required
+@require_POST
+def manage_apps_columns(request):
+    """The "Show" menu: each admin's choice of columns is remembered."""
+    services.choose_columns(request.user, request.POST.getlist("columns"))
+    return redirect("manage_apps")
+
+
+@admin_required
+def request_auto_provisioning(request):
+    app_name = request.GET.get("app", "")[:100]
+    form = SupportRequestForm(
+        request.POST if request.method == "POST" else None, initial={"app_name": app_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.request_auto_provisioning(request.user.organization, request.user, form)
+        messages.success(request, "Thanks: we will contact the app's vendor and let you know.")
+        return redirect("support_requests")
+    return render(request, "apps_catalog/request_form.html", {"form": form})
+
+
+@admin_required
+def support_requests(request):
+    requests = SupportRequest.objects.select_related("requested_by")
+    return render(request, "apps_catalog/support_requests.html", {"requests": requests})
 
 
 @admin_required

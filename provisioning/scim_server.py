@@ -3,6 +3,7 @@
 
 import json
 import threading
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -39,6 +40,42 @@ def bearer_token_required(app, token):
 def scim_application(storage=None):
     provider = load_default_provider()
     return WSGIApplication(storage or InMemoryStorage(), provider, ScimService(provider))
+
+
+class FileStorage(InMemoryStorage):
+    """InMemoryStorage that survives restarts: every write saves the resources as JSON
+    (the local demo app keeps its accounts across `make run`)."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+        if self.path.exists():
+            provider = load_default_provider()
+            self.resources = [
+                provider.model_for(resource_type).model_validate(data)
+                for resource_type, data in json.loads(self.path.read_text())
+            ]
+
+    def save(self):
+        dumped = [(r.meta.resource_type, r.model_dump(mode="json")) for r in self.resources]
+        self.path.write_text(json.dumps(dumped))
+
+    def create(self, *args, **kwargs):
+        with self.lock:
+            resource = super().create(*args, **kwargs)
+            self.save()
+            return resource
+
+    def update(self, *args, **kwargs):
+        with self.lock:
+            resource = super().update(*args, **kwargs)
+            self.save()
+            return resource
+
+    def delete(self, *args, **kwargs):
+        with self.lock:
+            super().delete(*args, **kwargs)
+            self.save()
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -80,8 +117,10 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--token", required=True)
     parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--data", help="keep the accounts in this JSON file across restarts")
     args = parser.parse_args(argv)
-    app = bearer_token_required(scim_application(), args.token)
+    storage = FileStorage(args.data) if args.data else InMemoryStorage()
+    app = bearer_token_required(scim_application(storage), args.token)
     if args.latency_ms:
         app = with_latency(app, args.latency_ms / 1000)
     server = make_server(

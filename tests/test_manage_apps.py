@@ -89,6 +89,7 @@ def test_auto_provisioning_column_is_blank_for_apps_without_support(as_admin, te
     TenantApp.objects.create(
         organization=testco, catalog_app=CatalogApp.objects.get(key="slack"), name="Slack"
     )
+    as_admin.post(reverse("manage_apps_columns"), {"columns": ["auto_provisioning"]})
     page = as_admin.get(reverse("manage_apps")).content.decode()
     dropbox_row = page[page.index(">Dropbox<") :].split("</tr>")[0]
     slack_row = page[page.index(">Slack<") :].split("</tr>")[0]

@@ -12,17 +12,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def remote_users(server):
-    return sorted(u.user_name for u in server.storage.resources
-                  if type(u).__name__.startswith("User"))
+    return sorted(
+        u.user_name for u in server.storage.resources if type(u).__name__.startswith("User")
+    )
 
 
-def test_admin_follows_method_1(page, live_server, sign_in, celery_worker, scim_server, testco,
-                                admin, member):
+def test_admin_follows_method_1(
+    page, live_server, sign_in, celery_worker, scim_server, testco, admin, member
+):
     carol = make_user(testco, "carol@testco.example", first="Carol", last="Ng")
     make_user(testco, "dave@testco.example", first="Dave", last="Diaz")
     ScimConnector.build({"base_url": scim_server.url, "token": SCIM_TOKEN}).create_account(
-        NewAccount(email="MEMBER@testco.example", username="member@testco.example",
-                   first_name="Bob", last_name="Member"))
+        NewAccount(
+            email="MEMBER@testco.example",
+            username="member@testco.example",
+            first_name="Bob",
+            last_name="Member",
+        )
+    )
 
     sign_in(admin.email, PASSWORD)
     page.get_by_role("link", name="Manage Apps").click()
@@ -58,4 +65,5 @@ def test_admin_follows_method_1(page, live_server, sign_in, celery_worker, scim_
         status = accounts.get_by_role("row", name=name).locator(".badge")
         expect(status).to_have_text("Created", timeout=20_000)
     assert remote_users(scim_server) == sorted(
-        ["admin@testco.example", carol.email, "member@testco.example"])
+        ["admin@testco.example", carol.email, "member@testco.example"]
+    )

@@ -20,8 +20,21 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
 
     def handle(self, *args, port, **options):
+        from bitium.demo import demo_scim_port, demo_scim_token
+
         python = sys.executable
         commands = {
+            "demo SCIM app": [
+                python,
+                "-m",
+                "provisioning.scim_server",
+                "--port",
+                str(demo_scim_port()),
+                "--token",
+                demo_scim_token(),
+                "--data",
+                str(settings.VAR_DIR / "demo-scim-app.json"),
+            ],
             "web": [python, "manage.py", "runserver", "--noreload", f"0.0.0.0:{port}"],
             "worker": [
                 python,
@@ -49,6 +62,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        self.give_the_demo_app_its_accounts()
         self.stdout.write(self.style.SUCCESS(f"Bitium is running at http://localhost:{port}/"))
         if settings.MAILERS["default"]["BACKEND"] == settings.OUTBOX_BACKEND:
             self.stdout.write(f"Email goes to the outbox: http://localhost:{port}/outbox/")
@@ -71,3 +85,15 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     process.kill()
         self.stdout.write("Stopped.")
+
+    def give_the_demo_app_its_accounts(self):
+        from bitium.demo import ensure_demo_vendor_accounts
+        from provisioning.connectors.errors import ConnectorError
+
+        for _ in range(50):  # the server takes a moment to start
+            try:
+                ensure_demo_vendor_accounts()
+                return
+            except ConnectorError:
+                time.sleep(0.2)
+        self.stderr.write("The demo SCIM app did not start; Method 1 will not work in it.")
