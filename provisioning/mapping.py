@@ -1,67 +1,137 @@
-"""Step 6 of Method 1: match the app's existing accounts to the organization's people."""
+"""Step 6 of Method 1: read the app's accounts, then match them to the organization's people.
+
+Reading stores every account nobody in the console owns yet as a discovered AppAccount, page
+by page (a large app is read in the background, with progress). Matching is then a few
+queries over the database, whatever the app's size."""
 
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from .models import AppAccount
+from .models import AccountRead, AppAccount
 from .status import Status
+
+BATCH = 500
 
 
 @dataclass
 class Mapping:
-    matched: list = field(default_factory=list)  # (person, remote account): link, don't create
-    app_only: list = field(default_factory=list)  # AppAccounts nobody in the console owns
+    matched: list = field(default_factory=list)  # (person, discovered account): link them
+    app_only: list = field(default_factory=list)  # accounts nobody in the console owns
     without_account: list = field(default_factory=list)  # people to create accounts for
     provisioned: list = field(default_factory=list)  # AppAccounts the console tracks already
 
 
-def map_accounts(app, connector):
-    """Reads every account of the app and sorts people into the three lists, by email
-    (case-insensitively; a username that is an email counts too). Accounts that exist only
-    in the app are recorded as discovered, so the Users tab shows them."""
-    remotes = list(connector.list_accounts())
-    tracked = list(AppAccount.objects.filter(app=app).select_related("user"))
-    owned = [a for a in tracked if a.user_id]
-    taken = {a.remote_id for a in owned if a.remote_id}
+def read_accounts(app, connector, run=None):
+    """Records the app's accounts the console does not track yet; returns how many it read."""
+    known = set(
+        AppAccount.objects.filter(app=app).exclude(remote_id="").values_list("remote_id", flat=True)
+    )
+    batch, count = [], 0
+    for remote in connector.list_accounts():
+        count += 1
+        if remote.remote_id not in known:
+            known.add(remote.remote_id)
+            batch.append(
+                AppAccount(
+                    organization_id=app.organization_id,
+                    app=app,
+                    remote_id=remote.remote_id,
+                    username=remote.username,
+                    email=remote.email,
+                    first_name=remote.first_name,
+                    last_name=remote.last_name,
+                    status=Status.ACTIVE,
+                    origin=AppAccount.Origin.DISCOVERED,
+                )
+            )
+        if len(batch) >= BATCH:
+            AppAccount.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+            if run is not None:
+                AccountRead.objects.filter(pk=run.pk).update(read_count=count)
+    AppAccount.objects.bulk_create(batch, batch_size=BATCH, ignore_conflicts=True)
+    if run is not None:
+        AccountRead.objects.filter(pk=run.pk).update(
+            read_count=count, state=AccountRead.State.DONE, finished_at=timezone.now()
+        )
+    return count
+
+
+def map_accounts(app):
+    """Sorts people into the three lists by email, case-insensitively (a username that is an
+    email counts too). Three queries."""
+    accounts = list(AppAccount.objects.filter(app=app))
+    owned = [a for a in accounts if a.user_id]
     by_address = {}
-    for remote in remotes:
-        for address in (remote.email, remote.username):
-            if address and "@" in address:
-                by_address.setdefault(address.lower(), remote)
+    for account in accounts:
+        if account.user_id is None:
+            for address in (account.email, account.username):
+                if address and "@" in address:
+                    by_address.setdefault(address.lower(), account)
 
     mapping = Mapping(provisioned=owned)
     owners = {a.user_id for a in owned}
+    matched_ids = set()
     people = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
     for person in people:
         if person.pk in owners:
             continue
-        remote = by_address.get(person.email.lower())
-        if remote is not None and remote.remote_id not in taken:
-            mapping.matched.append((person, remote))
-            taken.add(remote.remote_id)
+        account = by_address.get(person.email.lower())
+        if account is not None and account.pk not in matched_ids:
+            mapping.matched.append((person, account))
+            matched_ids.add(account.pk)
         else:
             mapping.without_account.append(person)
-
-    discovered = {a.remote_id: a for a in tracked if not a.user_id}
-    new = [
-        AppAccount(
-            organization_id=app.organization_id,
-            app=app,
-            remote_id=r.remote_id,
-            username=r.username,
-            email=r.email,
-            first_name=r.first_name,
-            last_name=r.last_name,
-            status=Status.ACTIVE,
-            origin=AppAccount.Origin.DISCOVERED,
-        )
-        for r in remotes
-        if r.remote_id not in taken and r.remote_id not in discovered
-    ]
-    AppAccount.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     mapping.app_only = sorted(
-        [a for a in discovered.values() if a.remote_id not in taken] + new,
+        (a for a in accounts if a.user_id is None and a.pk not in matched_ids),
         key=lambda a: (a.email or a.username).lower(),
     )
     return mapping
+
+
+# Apps the vendor says are this small are read while the admin waits; others in the
+# background with progress. A reading stays fresh for a minute (a reload shows it again).
+INLINE_READ_LIMIT = 500
+FRESH_SECONDS = 60
+
+
+def current_read(app, connection, refresh=False):
+    """The reading the mapping shows: fresh enough, running, or started now."""
+    from django.db import transaction
+
+    from .services import connector_for
+
+    run = AccountRead.objects.filter(app=app).first()
+    age = (timezone.now() - run.started_at).total_seconds() if run else None
+    if run and not refresh:
+        if run.state == AccountRead.State.RUNNING and age < 600:
+            return run
+        if run.state == AccountRead.State.DONE and age < FRESH_SECONDS:
+            return run
+    expected = (connection.server_info or {}).get("accounts")
+    run = AccountRead.objects.create(
+        organization_id=app.organization_id, app=app, expected_count=expected
+    )
+    if expected is not None and expected <= INLINE_READ_LIMIT:
+        read_accounts(app, connector_for(app, connection), run)  # ConnectorError: caller's
+        run.refresh_from_db()
+    else:
+        from .tasks import read_accounts as read_task
+
+        transaction.on_commit(lambda: read_task.delay(str(app.organization_id), run.pk))
+    return run
+
+
+def read_in_background(run_id):
+    from .connectors.errors import ConnectorError
+    from .services import connector_for
+
+    run = AccountRead.objects.select_related("app__catalog_app").get(pk=run_id)
+    try:
+        return read_accounts(run.app, connector_for(run.app), run)
+    except ConnectorError as error:
+        AccountRead.objects.filter(pk=run.pk).update(
+            state=AccountRead.State.FAILED, error=error.message, finished_at=timezone.now()
+        )

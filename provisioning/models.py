@@ -178,3 +178,30 @@ class AccountEvent(models.Model):
         if self.pk:
             raise ValueError("Account events are append-only.")
         super().save(*args, **kwargs)
+
+
+class AccountRead(models.Model):
+    """One reading of an app's accounts for the mapping, with its progress (large apps are
+    read in the background)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Reading"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    app = models.ForeignKey("apps_catalog.TenantApp", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
+    read_count = models.PositiveIntegerField(default=0)
+    expected_count = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.app_id}: {self.read_count} ({self.state})"

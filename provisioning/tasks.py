@@ -16,3 +16,11 @@ def run_jobs(organization_id, job_ids):
 def sweep():
     with scopes_disabled():  # jobs of every organization
         return engine.sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def read_accounts(organization_id, run_id):
+    from . import mapping
+
+    with scope(organization=organization_id):
+        return mapping.read_in_background(run_id)

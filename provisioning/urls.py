@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("<uuid:app_id>/assign/", views.assign_users, name="assign_users"),
+    path("<uuid:app_id>/assign/progress/", views.reading_progress, name="reading_progress"),
     path("<uuid:app_id>/users/", views.app_users, name="app_users"),
     path(
         "<uuid:app_id>/users/<uuid:account_id>/retry/",

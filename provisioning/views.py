@@ -13,8 +13,8 @@ from . import services
 from .connectors.errors import ConnectorError
 from .connectors.registry import connector_class
 from .forms import CredentialsForm
-from .mapping import map_accounts
-from .models import AppAccount, Connection, Job
+from .mapping import current_read, map_accounts
+from .models import AccountRead, AppAccount, Connection, Job
 from .status import IN_FLIGHT, Status
 
 
@@ -52,20 +52,37 @@ def credentials_step(request, app, cls, connection):
 
 
 def mapping_step(request, app, cls, connection, errors=None, status=200):
-    try:
-        mapping = map_accounts(app, services.connector_for(app, connection))
-    except ConnectorError as error:
-        messages.error(request, f"Could not read {app.name}'s accounts: {error.message}")
-        return redirect(f"{request.path}?step=credentials")
+    if errors is None:  # a fresh visit reads the app's accounts again (a POST's errors don't)
+        try:
+            run = current_read(app, connection, refresh="refresh" in request.GET)
+        except ConnectorError as error:
+            messages.error(request, f"Could not read {app.name}'s accounts: {error.message}")
+            return redirect(f"{request.path}?step=credentials")
+        if run.state != AccountRead.State.DONE:
+            return render(
+                request, "provisioning/reading.html", {"app": app, "run": run, "tab": "assign"}
+            )
     context = {
         "app": app,
-        "mapping": mapping,
+        "mapping": map_accounts(app),
         "capabilities": cls.capabilities,
         "tab": "assign",
         "errors": errors or {},
-        "posted": request.POST,
     }
     return render(request, "provisioning/assign_users.html", context, status=status)
+
+
+@admin_required
+def reading_progress(request, app_id):
+    """The progress of a background reading; reloads the page once it is done."""
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    run = AccountRead.objects.filter(app=app).first()
+    if run is None:
+        raise Http404
+    response = render(request, "provisioning/_reading.html", {"app": app, "run": run})
+    if run.state == AccountRead.State.DONE:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def done(request, app, cls):

@@ -59,7 +59,7 @@ def test_admin_follows_method_1(
     expect(row.get_by_label("Create a New User Account")).to_be_checked()
     page.get_by_role("button", name="Done").click()
 
-    expect(page.get_by_role("heading", name="Acme HR")).to_be_visible()
+    expect(page.get_by_role("heading", name="Acme HR", exact=True)).to_be_visible()
     accounts = page.locator("#app-accounts")
     for name in ("Alice Admin", "Carol Ng"):
         status = accounts.get_by_role("row", name=name).locator(".badge")
