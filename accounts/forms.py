@@ -1,4 +1,5 @@
 from django import forms
+from django.apps import apps
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django_scopes import scopes_disabled
 
@@ -63,8 +64,17 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editor = editor
+        if self.instance._state.adding:
+            # Groups live in a higher app: named through the registry, not imported.
+            groups = apps.get_model("groups", "Group").objects.order_by("name")
+            self.fields["groups"] = forms.ModelMultipleChoiceField(
+                queryset=groups,
+                required=False,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "check-list"}),
+                help_text="Their group apps are provisioned as Assignment Settings say.",
+            )
         self.fields["email"].widget.attrs["autocomplete"] = "off"
-        if self.instance.pk and self.instance.pk == getattr(editor, "pk", None):
+        if self.instance.pk == getattr(editor, "pk", None):
             self.fields["role"].disabled = True
             self.fields["role"].help_text = "You cannot change your own role."
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
@@ -10,6 +11,7 @@ from . import services
 from .forms import EmailAuthenticationForm, OrganizationForm, PersonForm, ScopelessPasswordResetForm
 from .models import User
 from .permissions import admin_required
+from .signals import person_created
 
 PEOPLE_PER_PAGE = 25
 
@@ -59,10 +61,13 @@ def people(request):
 
 
 @admin_required
+@transaction.atomic
 def person_create(request):
     form = PersonForm(request.POST if request.method == "POST" else None, editor=request.user)
     if request.method == "POST" and form.is_valid():
         person = services.create_person(request.user.organization, form)
+        chosen = [group.pk for group in form.cleaned_data.get("groups", [])]
+        person_created.send(sender=User, person=person, group_ids=chosen, by=request.user)
         messages.success(request, f"{person.full_name} was added.")
         return redirect("person_edit", user_id=person.pk)
     return render(request, "accounts/person_form.html", {"form": form})

@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.forms import UniqueNameInOrganizationMixin
+from accounts.usernames import check_template
 
 from .models import SupportRequest, TenantApp
 
@@ -28,3 +29,53 @@ class SupportRequestForm(forms.ModelForm):
         fields = ["app_name", "app_url", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"note": "Anything that helps: how many seats, who your contact is."}
+
+
+class AppSettingsForm(TenantAppForm):
+    """The app's Settings tab: its name, sign-in URL, Group Auto Provisioning toggle and an
+    optional username convention of its own."""
+
+    class Meta(TenantAppForm.Meta):
+        fields = [
+            "name",
+            "sign_in_url",
+            "group_auto_provisioning",
+            "username_convention",
+            "username_template",
+        ]
+        labels = {
+            **TenantAppForm.Meta.labels,
+            "username_convention": "Username convention",
+            "username_template": "Username template",
+        }
+
+    def __init__(self, *args, policy_turns_it_on=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if policy_turns_it_on:
+            field = self.fields["group_auto_provisioning"]
+            field.disabled = True
+            self.initial["group_auto_provisioning"] = True
+            field.help_text = (
+                "On: your organization's policy provisions all apps "
+                "(Settings > Assignment Settings)."
+            )
+        if not self.instance.catalog_app.supports_provisioning:
+            for name in ("group_auto_provisioning", "username_convention", "username_template"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("username_convention") == "template":
+            for error in check_template(data.get("username_template", "")):
+                self.add_error("username_template", error)
+        return data
+
+
+class AttachAppForm(forms.Form):
+    app = forms.ModelChoiceField(
+        queryset=TenantApp.objects.none(), label="Add an app", empty_label="Choose an app"
+    )
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["app"].queryset = TenantApp.objects.exclude(group_apps__group=group)

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from accounts.usernames import CONVENTIONS
+
 
 class CatalogApp(models.Model):
     """A global catalog entry. `connector_key` names its connector; blank means no
@@ -50,6 +52,17 @@ class TenantApp(models.Model):
         related_name="+",
     )
     groups = models.ManyToManyField("groups.Group", through="GroupApp", related_name="apps")
+    group_auto_provisioning = models.BooleanField(
+        "Group Auto Provisioning",
+        default=False,
+        help_text="People added to this app's groups get an account (in per-app mode).",
+    )
+    username_convention = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("", "The organization's default"), *CONVENTIONS.items()],
+    )
+    username_template = models.CharField(max_length=60, blank=True)
 
     objects = ScopedManager(organization="organization")
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<uuid:app_id>/", views.app_detail, name="app_detail"),
     path("<uuid:app_id>/settings/", views.app_settings, name="app_settings"),
     path("<uuid:app_id>/remove/", views.app_remove, name="app_remove"),
+    path("groups/<uuid:group_id>/attach/", views.attach_app, name="attach_app"),
+    path("groups/<uuid:group_id>/detach/<uuid:app_id>/", views.detach_app, name="detach_app"),
 ]

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
+from groups.models import AssignmentSettings, Group
 
 from . import services
-from .forms import SupportRequestForm, TenantAppForm
-from .models import CatalogApp, SupportRequest, TenantApp
+from .forms import AppSettingsForm, AttachAppForm, SupportRequestForm, TenantAppForm
+from .models import CatalogApp, GroupApp, SupportRequest, TenantApp
 
 
 @admin_required
@@ -85,16 +87,46 @@ def app_detail(request, app_id):
 @admin_required
 def app_settings(request, app_id):
     app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
-    form = TenantAppForm(
+    policy = AssignmentSettings.for_organization(app.organization_id).group_auto_provisioning
+    was_on = app.group_auto_provisioning
+    form = AppSettingsForm(
         request.POST if request.method == "POST" else None,
         instance=app,
         organization=app.organization,
+        policy_turns_it_on=policy == AssignmentSettings.Mode.ALL,
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        app = form.save()
         messages.success(request, "App settings saved.")
+        if app.group_auto_provisioning and not was_on and policy == AssignmentSettings.Mode.PER_APP:
+            return redirect("provision_group_members", app_id=app.pk)  # offer, not silently
         return redirect("app_settings", app_id=app.pk)
-    return render(request, "apps_catalog/app_settings.html", {"app": app, "form": form})
+    context = {"app": app, "form": form, "policy": policy, "tab": "settings"}
+    return render(request, "apps_catalog/app_settings.html", context)
+
+
+@admin_required
+@require_POST
+def attach_app(request, group_id):
+    """A group gets an app; its current members are offered a seat, not given one silently."""
+    group = get_object_or_404(Group, pk=group_id)
+    form = AttachAppForm(request.POST, group=group)
+    if not form.is_valid():
+        messages.error(request, "Choose an app to add to the group.")
+        return redirect("group_detail", group_id=group.pk)
+    app = form.cleaned_data["app"]
+    GroupApp.objects.get_or_create(organization_id=group.organization_id, group=group, app=app)
+    messages.success(request, f"{group.name} now has {app.name}.")
+    return redirect(f"{reverse('provision_group_members', args=[app.pk])}?group={group.pk}")
+
+
+@admin_required
+@require_POST
+def detach_app(request, group_id, app_id):
+    group = get_object_or_404(Group, pk=group_id)
+    GroupApp.objects.filter(group=group, app_id=app_id).delete()
+    messages.success(request, "The app left the group; its accounts stay as they are.")
+    return redirect("group_detail", group_id=group.pk)
 
 
 @admin_required

@@ -2,8 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.forms import UniqueNameInOrganizationMixin
+from accounts.usernames import check_template
 
-from .models import Group
+from .models import AssignmentSettings, Group
 
 
 class GroupForm(UniqueNameInOrganizationMixin, forms.ModelForm):
@@ -33,3 +34,28 @@ class AddMembersForm(forms.Form):
             .exclude(memberships__group=group)
             .order_by("first_name", "last_name")
         )
+
+
+class AssignmentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = AssignmentSettings
+        fields = ["group_auto_provisioning", "username_convention", "username_template"]
+        widgets = {"group_auto_provisioning": forms.RadioSelect}
+        labels = {"username_template": "Username template"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("username_convention") == "template":
+            for error in check_template(data.get("username_template", "")):
+                self.add_error("username_template", error)
+        return data
+
+
+class JoinGroupForm(forms.Form):
+    group = forms.ModelChoiceField(
+        queryset=Group.objects.none(), label="Add to group", empty_label="Choose a group"
+    )
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.exclude(memberships__user=person)

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from accounts.usernames import CONVENTIONS
+
 
 class Group(models.Model):
     """A set of people; its apps (apps_catalog.GroupApp) are provisioned to its members."""
@@ -64,3 +66,38 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user_id} in {self.group_id}"
+
+
+class AssignmentSettings(models.Model):
+    """Settings > Assignment Settings: group auto-provisioning and the username convention."""
+
+    class Mode(models.TextChoices):
+        ALL = "all", "Automatically provision all apps"
+        PER_APP = "per_app", "Set on a per app basis. By default, apps will not auto provision."
+        OFF = "off", "Off: adding people to groups never provisions accounts"
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="assignment_settings"
+    )
+    group_auto_provisioning = models.CharField(
+        "Group Auto-Provisioning", max_length=10, choices=Mode.choices, default=Mode.PER_APP
+    )
+    username_convention = models.CharField(
+        "Default username configuration",
+        max_length=20,
+        choices=list(CONVENTIONS.items()),
+        default="email",
+    )
+    username_template = models.CharField(
+        max_length=60, blank=True, help_text="For a template of your own, e.g. {first}.{last}"
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    def __str__(self):
+        return f"{self.organization_id}: {self.group_auto_provisioning}"
+
+    @classmethod
+    def for_organization(cls, organization_id):
+        settings, _ = cls.objects.get_or_create(organization_id=organization_id)
+        return settings

@@ -2,7 +2,8 @@
 
 from django.db import transaction
 
-from .models import Membership
+from .models import Group, Membership
+from .signals import members_added
 
 
 def add_members(group, people, by):
@@ -17,8 +18,16 @@ def add_members(group, people, by):
             ],
             ignore_conflicts=True,  # a second admin adding the same person at once
         )
+        if new_people:
+            members_added.send(sender=Group, group=group, people=new_people, by=by)
     return new_people
 
 
 def remove_member(group, person):
     return group.memberships.filter(user=person).delete()[0] > 0
+
+
+def join_chosen_groups(sender, person, group_ids, by=None, **kwargs):
+    """A person created with groups chosen joins them (and so gets their apps)."""
+    for group in Group.objects.filter(pk__in=group_ids):
+        add_members(group, [person], by=by)

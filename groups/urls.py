@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("assignment-settings/", views.assignment_settings, name="assignment_settings"),
+    path("people/<uuid:user_id>/join/", views.person_join_group, name="person_join_group"),
     path("", views.group_list, name="group_list"),
     path("new/", views.group_create, name="group_create"),
     path("<uuid:group_id>/", views.group_detail, name="group_detail"),

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import admin_required
 
 from . import services
-from .forms import AddMembersForm, GroupForm
-from .models import Group
+from .forms import AddMembersForm, AssignmentSettingsForm, GroupForm, JoinGroupForm
+from .models import AssignmentSettings, Group
 
 
 @admin_required
@@ -41,7 +41,14 @@ def group_detail(request, group_id):
         return redirect("group_detail", group_id=group.pk)
     members = group.members.order_by("first_name", "last_name")
     apps = group.apps.select_related("catalog_app")
-    context = {"group": group, "form": form, "members": members, "apps": apps}
+    attachable = group.organization.apps.exclude(group_apps__group=group).order_by("name")
+    context = {
+        "group": group,
+        "form": form,
+        "members": members,
+        "apps": apps,
+        "attachable_apps": attachable,
+    }
     return render(request, "groups/detail.html", context)
 
 
@@ -78,3 +85,32 @@ def group_remove_member(request, group_id, user_id):
     if services.remove_member(group, person):
         messages.success(request, f"Removed {person.full_name} from {group.name}.")
     return redirect("group_detail", group_id=group.pk)
+
+
+@admin_required
+def assignment_settings(request):
+    """Settings > Assignment Settings (Method 2's first steps)."""
+    instance = AssignmentSettings.for_organization(request.user.organization_id)
+    form = AssignmentSettingsForm(
+        request.POST if request.method == "POST" else None, instance=instance
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Assignment Settings saved.")
+        return redirect("assignment_settings")
+    return render(request, "groups/assignment_settings.html", {"form": form})
+
+
+@admin_required
+@require_POST
+def person_join_group(request, user_id):
+    """From a person's page: add them to a group (which may provision their seats)."""
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    form = JoinGroupForm(request.POST, person=person)
+    if form.is_valid():
+        group = form.cleaned_data["group"]
+        services.add_members(group, [person], by=request.user)
+        messages.success(request, f"{person.full_name} joined {group.name}.")
+    else:
+        messages.error(request, "Choose a group to add them to.")
+    return redirect("person_edit", user_id=person.pk)

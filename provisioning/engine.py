@@ -110,11 +110,17 @@ def perform(job, account, connector):
         if remote is None:
             raise PermanentError(f"No account with {account.email} was found in the app.")
         return remote, AppAccount.Origin.LINKED, {"looked up": lookup}
-    if job.attempts > 1 or job.options.get("lookup_first"):
+    if job.attempts > 1:
         # An earlier attempt may have reached the vendor: never create the account twice.
         remote = connector.find_account(**lookup)
         if remote is not None:
             return remote, account.origin, {"looked up": lookup}
+    elif job.options.get("lookup_first"):
+        # The person may have an account already: link it. By email only: a username from
+        # a convention may belong to somebody else.
+        remote = connector.find_account(email=account.email)
+        if remote is not None:
+            return remote, AppAccount.Origin.LINKED, {"looked up": {"email": account.email}}
     password = None
     if job.options.get("set_password") and connector.capabilities.set_password:
         password = temporary_password()

@@ -26,6 +26,7 @@ class AccountRequest:
     first_name: str = ""
     last_name: str = ""
     set_password: bool = True
+    lookup_first: bool = False  # an account with this email may exist already: link it
 
 
 def move(account, to_status, *, job=None, actor=None, message="", detail=None, save=True):
@@ -150,7 +151,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
                 requested_by=requested_by,
                 options={
                     "set_password": request.set_password,
-                    "lookup_first": account.pk in retried_ids,
+                    "lookup_first": request.lookup_first or account.pk in retried_ids,
                 },
             )
         )

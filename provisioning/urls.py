@@ -7,6 +7,11 @@ urlpatterns = [
     path("<uuid:app_id>/assign/progress/", views.reading_progress, name="reading_progress"),
     path("<uuid:app_id>/users/", views.app_users, name="app_users"),
     path(
+        "<uuid:app_id>/provision-members/",
+        views.offer_group_members,
+        name="provision_group_members",
+    ),
+    path(
         "<uuid:app_id>/users/<uuid:account_id>/retry/",
         views.retry_account,
         name="retry_account",

@@ -8,8 +8,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
+from groups.models import AssignmentSettings
 
-from . import services
+from . import group_provisioning, services
 from .connectors.errors import ConnectorError
 from .connectors.registry import connector_class
 from .forms import CredentialsForm
@@ -183,3 +184,33 @@ def retry_account(request, app_id, account_id):
         services.retry_account(account, by=request.user)
         messages.success(request, f"Retrying {account.email}.")
     return redirect("app_users", app_id=app_id)
+
+
+@admin_required
+def offer_group_members(request, app_id):
+    """After an app joins a group or its toggle turns on: offer to provision the groups'
+    current members, saying how many, instead of doing it silently."""
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    assignment = AssignmentSettings.for_organization(app.organization_id)
+    groups = app.groups.order_by("name")
+    if request.GET.get("group"):
+        groups = groups.filter(pk__in=valid_ids([request.GET["group"]]))
+    back = redirect("app_users", app_id=app.pk)
+    if not group_provisioning.applies(app, assignment):
+        messages.info(
+            request,
+            f"Group Auto Provisioning is off for {app.name}: new group "
+            "members get no account there.",
+        )
+        return back
+    people = group_provisioning.members_to_provision(app, groups)
+    if not people:
+        return back
+    if request.method == "POST":
+        jobs = group_provisioning.provision(
+            app, people, assignment, trigger="group members", by=request.user
+        )
+        messages.success(request, f"Provisioning {len(jobs)} account(s) in {app.name}.")
+        return back
+    context = {"app": app, "groups": groups, "people": people, "tab": "users"}
+    return render(request, "provisioning/offer_group_members.html", context)

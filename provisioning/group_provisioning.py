@@ -1,0 +1,79 @@
+"""Method 2: people who join a group get a seat in each of its apps where group
+auto-provisioning applies. An account the console tracks is left alone; an account with the
+same email at the vendor is linked (the job looks it up before creating); otherwise one is
+created with the username convention's username."""
+
+from accounts.usernames import base_username, unique_username
+from groups.models import AssignmentSettings
+
+from .models import AppAccount
+from .services import AccountRequest, queue_jobs
+
+
+def applies(app, settings):
+    """Whether group auto-provisioning creates seats in this app."""
+    if not app.catalog_app.supports_provisioning:
+        return False
+    mode = settings.group_auto_provisioning
+    return mode == AssignmentSettings.Mode.ALL or (
+        mode == AssignmentSettings.Mode.PER_APP and app.group_auto_provisioning
+    )
+
+
+def convention(app, settings):
+    if app.username_convention:
+        return app.username_convention, app.username_template
+    return settings.username_convention, settings.username_template
+
+
+def provision(app, people, settings, *, trigger, by=None):
+    """Queues seats in one app for the people it does not track yet. A few queries per app,
+    whatever the number of people."""
+    accounts = AppAccount.objects.filter(app=app).values_list("user_id", "username")
+    tracked = {user_id for user_id, _ in accounts if user_id}
+    taken = {username.lower() for _, username in accounts if username}
+    name_convention, template = convention(app, settings)
+    requests = []
+    for person in sorted(people, key=lambda p: (p.date_joined, str(p.pk))):
+        if person.pk in tracked:
+            continue
+        username = unique_username(base_username(person, name_convention, template), taken)
+        taken.add(username.lower())
+        requests.append(
+            AccountRequest(
+                user=person,
+                username=username,
+                email=person.email,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                set_password=True,
+                lookup_first=True,
+            )
+        )
+    return queue_jobs(app, requests, trigger=trigger, requested_by=by) if requests else []
+
+
+def group_apps(group, settings):
+    return [app for app in group.apps.select_related("catalog_app") if applies(app, settings)]
+
+
+def on_members_added(sender, group, people, by=None, **kwargs):
+    settings = AssignmentSettings.for_organization(group.organization_id)
+    for app in group_apps(group, settings):
+        provision(app, people, settings, trigger=f"group {group.name}", by=by)
+
+
+def members_to_provision(app, groups):
+    """The people of these groups the app does not track yet: what the offer counts."""
+    tracked = AppAccount.objects.filter(app=app, user__isnull=False).values("user_id")
+    people = {}
+    for group in groups:
+        for person in group.members.filter(is_active=True).exclude(pk__in=tracked):
+            people[person.pk] = person
+    return list(people.values())
+
+
+def provision_group_members(app, groups, by):
+    settings = AssignmentSettings.for_organization(app.organization_id)
+    people = members_to_provision(app, groups)
+    return provision(app, people, settings, trigger="group members", by=by)
