@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
+from accounts.usernames import base_username, unique_username
 from apps_catalog.models import TenantApp
 from groups.models import AssignmentSettings
 
@@ -63,14 +64,29 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
             return render(
                 request, "provisioning/reading.html", {"app": app, "run": run, "tab": "assign"}
             )
+    mapping = map_accounts(app)
+    suggest_usernames(app, mapping)
     context = {
         "app": app,
-        "mapping": map_accounts(app),
+        "mapping": mapping,
         "capabilities": cls.capabilities,
         "tab": "assign",
         "errors": errors or {},
     }
     return render(request, "provisioning/assign_users.html", context, status=status)
+
+
+def suggest_usernames(app, mapping):
+    """Pre-fills each new account's username from the convention (the app's or the
+    organization's), with the same collision suffixes group provisioning would use."""
+    assignment = AssignmentSettings.for_organization(app.organization_id)
+    convention, template = group_provisioning.convention(app, assignment)
+    taken = {a.username.lower() for a in mapping.provisioned + mapping.app_only if a.username}
+    for person in mapping.without_account:
+        person.suggested_username = unique_username(
+            base_username(person, convention, template), taken
+        )
+        taken.add(person.suggested_username.lower())
 
 
 @admin_required

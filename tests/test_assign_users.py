@@ -281,3 +281,15 @@ def test_a_failed_background_read_says_why(as_admin, scim_app, django_capture_on
         as_admin.get(assign_url(scim_app))
     page = as_admin.get(reverse("reading_progress", kwargs={"app_id": scim_app.pk}))
     assert b"the host is unreachable" in page.content and b"Try again" in page.content
+
+
+def test_usernames_are_prefilled_from_the_convention(as_admin, scim_app, testco):
+    from groups.models import AssignmentSettings
+
+    settings = AssignmentSettings.for_organization(testco.pk)
+    settings.username_convention = "flast"
+    settings.save()
+    make_user(testco, "jose@testco.example", first="José", last="Ñúñez")
+    make_user(testco, "jane@testco.example", first="Jane", last="Nunez")
+    page = as_admin.get(assign_url(scim_app)).content.decode()
+    assert 'value="jnunez"' in page and 'value="jnunez2"' in page

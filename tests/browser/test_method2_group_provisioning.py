@@ -2,6 +2,7 @@
 
 import pytest
 from playwright.sync_api import expect
+from scim2_server.memory import InMemoryStorage
 
 from apps_catalog.models import GroupApp
 from groups.models import Group
@@ -10,7 +11,6 @@ from provisioning.connectors.scim import ScimConnector
 from provisioning.models import AppAccount
 from provisioning.scim_server import bearer_token_required, scim_application, serve_in_thread
 from provisioning.services import connect
-from scim2_server.memory import InMemoryStorage
 
 from ..conftest import PASSWORD, SCIM_TOKEN, add_app, wait_for
 
@@ -33,8 +33,9 @@ def usernames(storage):
     return sorted(r.user_name for r in storage.resources)
 
 
-def test_admin_follows_method_2(page, live_server, sign_in, celery_worker, three_servers,
-                                testco, admin):
+def test_admin_follows_method_2(
+    page, live_server, sign_in, celery_worker, three_servers, testco, admin
+):
     sales = Group.objects.create(organization=testco, name="Sales")
     apps = []
     for name, (_, url, _) in zip(("CRM", "Chat", "Wiki"), three_servers, strict=True):
@@ -44,8 +45,10 @@ def test_admin_follows_method_2(page, live_server, sign_in, celery_worker, three
         apps.append(app)
     # Dana already has an account in CRM, under another username.
     ScimConnector.build({"base_url": three_servers[0][1], "token": SCIM_TOKEN}).create_account(
-        NewAccount(email="dana.doe@testco.example", username="ddoe-crm", first_name="Dana",
-                   last_name="Doe"))
+        NewAccount(
+            email="dana.doe@testco.example", username="ddoe-crm", first_name="Dana", last_name="Doe"
+        )
+    )
 
     sign_in(admin.email, PASSWORD)
     nav = page.get_by_role("navigation", name="Main")
@@ -74,8 +77,15 @@ def test_admin_follows_method_2(page, live_server, sign_in, celery_worker, three
     expect(page.get_by_text("Dana Doe was added.")).to_be_visible()
 
     crm, chat, wiki = (storage for _, _, storage in three_servers)
-    wait_for(lambda: len(chat.resources) == 1 and AppAccount.objects.filter(
-        status__in=["created", "active"], user__email="dana.doe@testco.example").count() == 2)
+    wait_for(
+        lambda: (
+            len(chat.resources) == 1
+            and AppAccount.objects.filter(
+                status__in=["created", "active"], user__email="dana.doe@testco.example"
+            ).count()
+            == 2
+        )
+    )
     assert usernames(crm) == ["ddoe-crm"]  # linked, not duplicated
     assert usernames(chat) == ["dana.doe"]  # created with the first.last convention
     assert usernames(wiki) == []  # its toggle is off
