@@ -6,6 +6,7 @@ from django_scopes import scopes_disabled
 from notifications.services import queue_email
 
 from .models import Organization, User
+from .usernames import check_template
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -114,3 +115,14 @@ class UniqueNameInOrganizationMixin:
             constraint = next(c for c in model._meta.constraints if "name" in c.name)
             raise forms.ValidationError(constraint.violation_error_message)
         return name
+
+
+class UsernameConventionMixin:
+    """For forms with username_convention and username_template: a template must parse."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("username_convention") == "template":
+            for error in check_template(data.get("username_template", "")):
+                self.add_error("username_template", error)
+        return data

@@ -1,7 +1,6 @@
 from django import forms
 
-from accounts.forms import UniqueNameInOrganizationMixin
-from accounts.usernames import check_template
+from accounts.forms import UniqueNameInOrganizationMixin, UsernameConventionMixin
 
 from .models import SupportRequest, TenantApp
 
@@ -31,7 +30,7 @@ class SupportRequestForm(forms.ModelForm):
         help_texts = {"note": "Anything that helps: how many seats, who your contact is."}
 
 
-class AppSettingsForm(TenantAppForm):
+class AppSettingsForm(UsernameConventionMixin, TenantAppForm):
     """The app's Settings tab: its name, sign-in URL, Group Auto Provisioning toggle and an
     optional username convention of its own."""
 
@@ -62,13 +61,6 @@ class AppSettingsForm(TenantAppForm):
         if not self.instance.catalog_app.supports_provisioning:
             for name in ("group_auto_provisioning", "username_convention", "username_template"):
                 del self.fields[name]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("username_convention") == "template":
-            for error in check_template(data.get("username_template", "")):
-                self.add_error("username_template", error)
-        return data
 
 
 class AttachAppForm(forms.Form):

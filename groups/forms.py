@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from accounts.forms import UniqueNameInOrganizationMixin
-from accounts.usernames import check_template
+from accounts.forms import UniqueNameInOrganizationMixin, UsernameConventionMixin
 
 from .models import AssignmentSettings, Group
 
@@ -36,19 +35,12 @@ class AddMembersForm(forms.Form):
         )
 
 
-class AssignmentSettingsForm(forms.ModelForm):
+class AssignmentSettingsForm(UsernameConventionMixin, forms.ModelForm):
     class Meta:
         model = AssignmentSettings
         fields = ["group_auto_provisioning", "username_convention", "username_template"]
         widgets = {"group_auto_provisioning": forms.RadioSelect}
         labels = {"username_template": "Username template"}
-
-    def clean(self):
-        data = super().clean()
-        if data.get("username_convention") == "template":
-            for error in check_template(data.get("username_template", "")):
-                self.add_error("username_template", error)
-        return data
 
 
 class JoinGroupForm(forms.Form):
