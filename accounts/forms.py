@@ -126,3 +126,7 @@ class UsernameConventionMixin:
             for error in check_template(data.get("username_template", "")):
                 self.add_error("username_template", error)
         return data
+
+
+class ResendActivationForm(forms.Form):
+    email = forms.EmailField(label="Your email")

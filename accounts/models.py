@@ -101,3 +101,18 @@ class User(AbstractBaseUser):
     @property
     def is_org_admin(self):
         return self.role == self.Role.ADMIN and self.organization_id is not None
+
+
+class Activation(models.Model):
+    """One activation link: signed, expiring (ACTIVATION_TIMEOUT) and good for one use."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activations")
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    def __str__(self):
+        return f"{self.user_id} ({'used' if self.used_at else 'open'})"

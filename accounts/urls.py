@@ -27,6 +27,8 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("activate/resend/", views.resend_activation, name="resend_activation"),
+    path("activate/<str:token>/", views.activate, name="activate"),
     path("people/", views.people, name="people"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<uuid:user_id>/", views.person_edit, name="person_edit"),

@@ -1,14 +1,26 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
+from notifications.services import queue_email
+
+from . import activation as activation_links
 from . import services
-from .forms import EmailAuthenticationForm, OrganizationForm, PersonForm, ScopelessPasswordResetForm
+from .forms import (
+    EmailAuthenticationForm,
+    OrganizationForm,
+    PersonForm,
+    ResendActivationForm,
+    ScopelessPasswordResetForm,
+)
 from .models import User
 from .permissions import admin_required
 from .signals import person_created
@@ -119,3 +131,71 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+PROBLEMS = {
+    "expired": "This activation link has expired.",
+    "used": "This activation link was used already: each link works once.",
+    "invalid": "This activation link is not valid: it may have been copied incompletely.",
+}
+
+
+def activate(request, token):
+    """The link in the welcome email: a new user sets their console password here."""
+    activation, problem = activation_links.resolve(token)
+    if problem:
+        context = {"problem": PROBLEMS[problem], "form": ResendActivationForm()}
+        return render(request, "accounts/activation_problem.html", context, status=410)
+    person = activation.user
+    if request.user.is_authenticated and request.user.pk != person.pk:
+        context = {
+            "problem": "This link is for someone else. Sign out first if it is yours.",
+            "form": ResendActivationForm(),
+        }
+        return render(request, "accounts/activation_problem.html", context, status=403)
+    if person.has_usable_password():
+        activation_links.use(activation)
+        messages.info(request, "Sign in to see your new apps.")
+        return redirect(f"{reverse('login')}?next={reverse('my_apps')}")
+    form = SetPasswordForm(person, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if not activation_links.use(activation):
+            return redirect("activate", token=token)  # used meanwhile: say so
+        with scope(organization=person.organization_id):
+            form.save()
+        login(request, person, backend="accounts.backends.EmailBackend")
+        messages.success(request, "Your password is set. Welcome!")
+        return redirect("my_apps")
+    return render(request, "accounts/activate.html", {"form": form, "person": person})
+
+
+@require_POST
+def resend_activation(request):
+    """Sends a fresh link; answers the same whether or not the email is known."""
+    form = ResendActivationForm(request.POST)
+    if form.is_valid():
+        with scopes_disabled():
+            person = User.objects.filter(
+                email__iexact=form.cleaned_data["email"],
+                is_active=True,
+                organization__isnull=False,
+            ).first()
+        if person is not None:
+            with scope(organization=person.organization_id):
+                send_activation_link(person)
+    messages.info(request, "If that email belongs to an account, a new link is on its way.")
+    return redirect("login")
+
+
+def send_activation_link(person):
+    queue_email(
+        [person.email],
+        "accounts/email/activation_subject.txt",
+        "accounts/email/activation.txt",
+        "accounts/email/activation.html",
+        {
+            "person": person,
+            "organization": person.organization,
+            "url": activation_links.activation_url(person),
+        },
+    )

@@ -115,6 +115,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
+ACTIVATION_TIMEOUT = env.int("ACTIVATION_TIMEOUT", default=60 * 60 * 24 * 7)  # seconds
+# New seats wait this long for their siblings, so one welcome email names them all.
+WELCOME_DELAY_SECONDS = env.float("WELCOME_DELAY_SECONDS", default=20.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

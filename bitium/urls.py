@@ -7,6 +7,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("apps/", include("apps_catalog.urls")),
     path("apps/", include("provisioning.urls")),
+    path("my-apps/", include("provisioning.urls_my_apps")),
     path("outbox/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

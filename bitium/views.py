@@ -9,7 +9,7 @@ def dashboard(request):
     if organization is None:  # a staff superuser: their console is Django's admin site
         return redirect("admin:index")
     if not request.user.is_org_admin:
-        return render(request, "dashboard_member.html")
+        return redirect("my_apps")
     context = {
         "people_count": organization.users.filter(is_active=True).count(),
         "group_count": organization.groups.count(),

@@ -18,6 +18,7 @@ from django.db import connection as db
 from django.db.models import Q
 from django.utils import timezone
 
+from . import welcome
 from .connectors.base import NewAccount
 from .connectors.errors import (
     AlreadyExists,
@@ -194,6 +195,8 @@ def succeed(job, account, connector, remote, origin, sent):
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.SUCCEEDED, finished_at=timezone.now(), last_error="", lease_until=None
     )
+    if account.user_id and origin == AppAccount.Origin.CREATED:
+        welcome.schedule(account)
 
 
 def retry_later(job, connection, message, retry_after):

@@ -69,6 +69,8 @@ class AppAccount(models.Model):
     last_error = models.TextField(blank=True)
     # A temporary password the console set, kept (encrypted) until the user reveals it once.
     secrets = EncryptedJSONField(blank=True, default=dict)
+    password_revealed_at = models.DateTimeField(null=True, blank=True)
+    welcomed_at = models.DateTimeField(null=True, blank=True)  # the welcome email covered it
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     first_sign_in_at = models.DateTimeField(null=True, blank=True)

@@ -24,3 +24,14 @@ def read_accounts(organization_id, run_id):
 
     with scope(organization=organization_id):
         return mapping.read_in_background(run_id)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=30)
+def send_welcome(self, organization_id, user_id):
+    from django.conf import settings
+
+    from . import welcome
+
+    with scope(organization=organization_id):
+        if welcome.send_welcome(user_id) is None:  # sibling seats still in flight
+            raise self.retry(countdown=max(settings.WELCOME_DELAY_SECONDS, 1))

@@ -69,7 +69,7 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
     context = {
         "app": app,
         "mapping": mapping,
-        "capabilities": cls.capabilities,
+        "capabilities": services.connector_for(app, connection).capabilities,
         "tab": "assign",
         "errors": errors or {},
     }

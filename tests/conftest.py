@@ -173,3 +173,18 @@ def wait_for(condition, timeout=30.0, interval=0.05):
             return True
         time.sleep(interval)
     raise AssertionError(f"still waiting after {timeout} s")
+
+
+@pytest.fixture
+def another_scim_server():
+    """A second real SCIM server (threaded, bearer token) for tests that need two vendors."""
+    from types import SimpleNamespace
+
+    from scim2_server.memory import InMemoryStorage
+
+    from provisioning.scim_server import bearer_token_required, scim_application, serve_in_thread
+
+    storage = InMemoryStorage()
+    server, url = serve_in_thread(bearer_token_required(scim_application(storage), SCIM_TOKEN))
+    yield SimpleNamespace(url=url, storage=storage)
+    server.shutdown()

@@ -42,7 +42,7 @@ def test_member_gets_403_on_every_admin_page(as_member, admin_urls):
 
 
 def test_member_sees_my_apps_and_no_admin_navigation(as_member):
-    page = as_member.get(reverse("dashboard")).content.decode()
+    page = as_member.get(reverse("dashboard"), follow=True).content.decode()
     assert "My Apps" in page
     assert "Manage Apps" not in page and reverse("people") not in page
 

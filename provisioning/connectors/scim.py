@@ -95,12 +95,25 @@ class ScimConnector(Connector):
         ),
         CredentialField("username", "Admin username", required=False),
         CredentialField("password", "Admin password", "secret", required=False),
+        CredentialField(
+            "passwords",
+            "New accounts' passwords",
+            "choice",
+            "Some SCIM apps ignore passwords sent to them and email their users instead.",
+            choices=(
+                ("set", "Set a temporary password"),
+                ("none", "Let people set their own (the app emails them)"),
+            ),
+            required=False,
+        ),
     )
     capabilities = Capabilities(create=True, set_password=True, list_accounts=True)
     default_rate_limit_per_minute = 600
 
     def __init__(self, credentials, http):
         super().__init__(credentials, http)
+        if credentials.get("passwords") == "none":
+            self.capabilities = Capabilities(create=True, set_password=False, list_accounts=True)
         headers = {"Accept": SCIM_JSON, "Content-Type": SCIM_JSON}
         auth = None
         if credentials.get("auth", "bearer") == "basic":

@@ -1,0 +1,48 @@
+"""Activation links: signed (Django's signing), expiring after ACTIVATION_TIMEOUT, and good for
+one use (the Activation row remembers it was used)."""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from .models import Activation
+
+SALT = "bitium.accounts.activation"
+
+
+def activation_url(user):
+    """A new link for this person, on the configured public URL."""
+    activation = Activation.objects.create(organization_id=user.organization_id, user=user)
+    token = signing.dumps({"a": str(activation.pk)}, salt=SALT, compress=True)
+    return settings.SITE_URL + reverse("activate", kwargs={"token": token})
+
+
+def resolve(token):
+    """(activation, problem): problem is None, "expired", "used" or "invalid"."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.ACTIVATION_TIMEOUT)
+    except signing.SignatureExpired:
+        return None, "expired"
+    except signing.BadSignature:
+        return None, "invalid"
+    with scopes_disabled():
+        activation = (
+            Activation.objects.select_related("user__organization").filter(pk=data.get("a")).first()
+        )
+    if activation is None or not activation.user.is_active:
+        return None, "invalid"
+    if activation.used_at:
+        return activation, "used"
+    return activation, None
+
+
+def use(activation):
+    """Marks it used, once: False when another request used it first."""
+    with scopes_disabled():
+        return bool(
+            Activation.objects.filter(pk=activation.pk, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+        )

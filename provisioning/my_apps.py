@@ -1,0 +1,71 @@
+"""My Apps: the signed-in person's own app accounts. Every lookup is by the person, so one
+user never reaches another's accounts (404)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .models import AppAccount
+from .services import move
+from .status import Status
+
+VISIBLE = [Status.CREATED, Status.INVITED, Status.ACTIVE, Status.PENDING, Status.PROVISIONING]
+
+
+def own_account(request, account_id):
+    return get_object_or_404(
+        AppAccount.objects.select_related("app__catalog_app"), pk=account_id, user=request.user
+    )
+
+
+@login_required
+def my_apps(request):
+    accounts = (
+        AppAccount.objects.filter(user=request.user, status__in=VISIBLE)
+        .select_related("app__catalog_app")
+        .order_by("app__name")
+    )
+    return render(request, "provisioning/my_apps.html", {"accounts": accounts})
+
+
+@login_required
+@require_POST
+def reveal_password(request, account_id):
+    """Shows the temporary password once, then wipes it."""
+    with transaction.atomic():
+        account = get_object_or_404(
+            AppAccount.objects.select_for_update(), pk=account_id, user=request.user
+        )
+        password = account.secrets.get("temporary_password")
+        if password:
+            account.secrets = {}
+            account.password_revealed_at = timezone.now()
+            account.save(update_fields=["secrets", "password_revealed_at", "updated_at"])
+    if not password:
+        messages.error(
+            request,
+            "That temporary password was shown once already and is gone. "
+            "Use the app's own \u201cforgot password\u201d if you need a new one.",
+        )
+        return redirect("my_apps")
+    account = own_account(request, account_id)
+    return render(request, "provisioning/revealed.html", {"account": account, "password": password})
+
+
+@login_required
+def open_app(request, account_id):
+    """Passes the person into the app; the first time marks the account Active."""
+    account = own_account(request, account_id)
+    if account.status in (Status.CREATED, Status.INVITED):
+        with transaction.atomic():
+            account.first_sign_in_at = timezone.now()
+            account.save(update_fields=["first_sign_in_at"])
+            move(account, Status.ACTIVE, actor=request.user, message="First sign-in via My Apps.")
+    url = account.app.sign_in_url or account.app.catalog_app.sign_in_url
+    if not url:
+        messages.info(request, f"{account.app.name} has no sign-in address yet: ask your admin.")
+        return redirect("my_apps")
+    return redirect(url)
