@@ -44,6 +44,7 @@ class ScopelessPasswordResetForm(PasswordResetForm):
             email_template_name,
             html_email_template_name,
             context,
+            organization_id=context["user"].organization_id,
         )
 
 

@@ -34,4 +34,5 @@ urlpatterns = [
     path("people/<uuid:user_id>/", views.person_edit, name="person_edit"),
     path("people/<uuid:user_id>/active/", views.person_set_active, name="person_set_active"),
     path("settings/", views.organization_settings, name="settings"),
+    path("settings/emails/<uuid:email_id>/retry/", views.retry_email, name="retry_email"),
 ]

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_scopes import scope, scopes_disabled
 
+from notifications import services as notifications
+from notifications.models import Email
 from notifications.services import queue_email
 
 from . import activation as activation_links
@@ -122,7 +124,18 @@ def organization_settings(request):
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    failed = Email.objects.filter(state=Email.State.FAILED)[:50]
+    return render(request, "accounts/settings.html", {"form": form, "failed_emails": failed})
+
+
+@admin_required
+@require_POST
+def retry_email(request, email_id):
+    """Retry on an email that kept failing (the mail server was down, say)."""
+    email = get_object_or_404(Email, pk=email_id, state=Email.State.FAILED)
+    notifications.retry_email(email)
+    messages.success(request, f"Sending “{email.subject}” to {email.to} again.")
+    return redirect("settings")
 
 
 def permission_denied(request, exception=None):
@@ -198,4 +211,5 @@ def send_activation_link(person):
             "organization": person.organization,
             "url": activation_links.activation_url(person),
         },
+        organization_id=person.organization_id,
     )

@@ -84,5 +84,6 @@ def request_auto_provisioning(organization, by, form):
         "apps_catalog/email/support_request.txt",
         None,
         {"request": support_request, "organization": organization, "by": by},
+        organization_id=organization.pk,
     )
     return support_request

@@ -167,6 +167,7 @@ else:
     MAILERS = {"default": {"BACKEND": OUTBOX_BACKEND}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Bitium <no-reply@bitium.example>")
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@bitium.example")
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 
 # Celery: Redis in production; Kombu's filesystem transport in the embedded default.
 REDIS_URL = env("REDIS_URL", default="")

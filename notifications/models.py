@@ -1,5 +1,38 @@
+import uuid
+
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class Email(models.Model):
+    """One message the console sends, through the worker. Failed sends stay visible to the
+    organization's admins, who can retry them. The body is kept only until it is sent."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization_id = models.UUIDField(null=True, blank=True)  # a leaf app: no foreign key
+    to = models.TextField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization_id")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to} ({self.state})"
 
 
 class OutboxEmail(models.Model):

@@ -66,5 +66,6 @@ def send_welcome(user_id):
             "provisioning/email/welcome.txt",
             "provisioning/email/welcome.html",
             context,
+            organization_id=person.organization_id,
         )
     return len(accounts)

@@ -188,3 +188,10 @@ def another_scim_server():
     server, url = serve_in_thread(bearer_token_required(scim_application(storage), SCIM_TOKEN))
     yield SimpleNamespace(url=url, storage=storage)
     server.shutdown()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs what waits for a commit (task sends, emails) at the end
+    of the block, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -39,9 +39,62 @@ def test_the_send_task_delivers_over_smtp(smtp_server, settings):
         }
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    send_email(["nina@testco.example"], "Your apps", "plain body", "<p>html body</p>")
+    from notifications.models import Email
+
+    email = Email.objects.create(
+        to="nina@testco.example",
+        subject="Your apps",
+        body="plain body",
+        html_body="<p>html body</p>",
+    )
+    send_email(str(email.pk))
     (envelope,) = inbox.messages
     assert envelope.rcpt_tos == ["nina@testco.example"]
     content = envelope.content.decode()
     assert "Subject: Your apps" in content and "plain body" in content
     assert "<p>html body</p>" in content
+    email.refresh_from_db()
+    assert email.state == "sent" and email.body == ""  # a link in it is not kept
+
+
+def test_a_send_that_keeps_failing_is_shown_to_admins_who_can_retry_it(
+    as_admin, as_other_admin, testco, member, smtp_server, settings, committed
+):
+    from django.urls import reverse
+
+    from notifications.models import Email
+    from notifications.services import queue_email
+
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    with socket.socket() as probe:  # a port where no mail server listens
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": dead_port, "timeout": 2},
+        }
+    }
+    queue_email(
+        [member.email],
+        "accounts/email/activation_subject.txt",
+        "accounts/email/activation.txt",
+        None,
+        {"person": member, "organization": testco, "url": "http://x/activate/t/"},
+        organization_id=testco.pk,
+    )
+    email = Email.objects.get()
+    for _ in range(2):  # the worker's first delivery and its retry, both refused
+        send_email.apply((str(email.pk),), throw=False)
+    email = Email.objects.get()
+    assert (email.state, email.attempts) == ("failed", 2)
+    page = as_admin.get(reverse("settings")).content.decode()
+    assert "Emails that could not be sent" in page and member.email in page
+    assert member.email not in as_other_admin.get(reverse("settings")).content.decode()
+
+    inbox, port = smtp_server
+    settings.MAILERS["default"]["OPTIONS"]["port"] = port
+    with committed():
+        as_admin.post(reverse("retry_email", kwargs={"email_id": email.pk}))
+    email.refresh_from_db()
+    assert email.state == "sent" and len(inbox.messages) == 1

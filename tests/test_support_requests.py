@@ -16,16 +16,15 @@ def test_an_app_without_support_offers_the_request(as_admin, testco):
     assert 'value="Dropbox"' in form
 
 
-def test_the_request_is_stored_emailed_and_listed_with_its_state(as_admin, admin, settings):
+def test_the_request_is_stored_emailed_and_listed_with_its_state(
+    as_admin, admin, settings, committed
+):
     settings.SUPPORT_EMAIL = "support@bitium.example"
-    response = as_admin.post(
-        reverse("request_auto_provisioning"),
-        {
-            "app_name": "Dropbox",
-            "app_url": "https://www.dropbox.com",
-            "note": "40 seats",
-        },
-    )
+    with committed():
+        response = as_admin.post(
+            reverse("request_auto_provisioning"),
+            {"app_name": "Dropbox", "app_url": "https://www.dropbox.com", "note": "40 seats"},
+        )
     assert response.url == reverse("support_requests")
     stored = SupportRequest.objects.get()
     assert (stored.app_name, stored.requested_by, stored.state) == ("Dropbox", admin, "received")

@@ -8,6 +8,7 @@ from django_scopes.exceptions import ScopeError
 from accounts.models import User
 from apps_catalog.models import CatalogApp, GroupApp, TenantApp
 from groups.models import Group, Membership
+from notifications.models import Email
 from provisioning.models import AppAccount
 from provisioning.status import Status
 
@@ -36,7 +37,16 @@ def testco_objects(testco, member):
     account = AppAccount.objects.create(
         organization=testco, app=app, user=member, email=member.email, status=Status.FAILED
     )
-    return {"user_id": member.pk, "group_id": group.pk, "app_id": app.pk, "account_id": account.pk}
+    email = Email.objects.create(
+        organization_id=testco.pk, to=member.email, subject="Hi", state=Email.State.FAILED
+    )
+    return {
+        "user_id": member.pk,
+        "group_id": group.pk,
+        "app_id": app.pk,
+        "account_id": account.pk,
+        "email_id": email.pk,
+    }
 
 
 def test_every_id_pattern_is_walked():
@@ -62,6 +72,7 @@ def test_nothing_of_testco_changed_after_the_walk(as_other_admin, testco_objects
     assert Group.objects.get(pk=testco_objects["group_id"]).name == "Sales"
     assert TenantApp.objects.filter(pk=testco_objects["app_id"]).exists()
     assert AppAccount.objects.get(pk=testco_objects["account_id"]).status == Status.FAILED
+    assert Email.objects.get(pk=testco_objects["email_id"]).state == Email.State.FAILED
 
 
 def test_lists_show_only_the_own_organizations_rows(as_other_admin, testco_objects, member):
