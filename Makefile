@@ -20,7 +20,7 @@ run: install
 	@$(PY) scripts/make_dot_env.py
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	exec $(PY) manage.py run_demo
+	SITE_URL=$${SITE_URL:-http://localhost:$${PORT:-8000}} exec $(PY) manage.py run_demo
 
 test: install
 	@bash scripts/ensure_chromium.sh

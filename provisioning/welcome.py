@@ -41,7 +41,7 @@ def send_welcome(user_id):
         return None
     with transaction.atomic():
         accounts = list(
-            AppAccount.objects.select_for_update()
+            AppAccount.objects.select_for_update(of=("self",))
             .filter(
                 user_id=user_id,
                 welcomed_at__isnull=True,

@@ -204,6 +204,6 @@ class ScimConnector(Connector):
             emails=[Email(value=new_account.email, primary=True, type="work")],
             active=True,
         )
-        if new_account.password:
+        if new_account.password and self.capabilities.set_password:
             user.password = new_account.password
         return _remote(self._call("create", user))
