@@ -227,4 +227,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.sweep",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
+    "refresh-first-sign-ins": {
+        "task": "provisioning.tasks.refresh_sign_ins",
+        "schedule": env.float("SIGN_IN_REFRESH_SECONDS", default=300.0),
+    },
 }

@@ -345,3 +345,38 @@ def sweep():
     for organization_id, job_ids in by_organization.items():
         enqueue(organization_id, job_ids)
     return sum(len(ids) for ids in by_organization.values())
+
+
+def refresh_sign_ins():
+    """Accounts the vendor reports as used (a first sign-in, an accepted invitation) become
+    Active, as opening them from My Apps does. Celery beat runs it every few minutes."""
+    from .connectors.registry import connector_class
+
+    activated = 0
+    waiting = AppAccount.objects.filter(
+        status__in=[Status.CREATED, Status.INVITED], user__isnull=False
+    ).exclude(remote_id="")
+    app_ids = set(waiting.values_list("app_id", flat=True))
+    connections = Connection.objects.filter(
+        app_id__in=app_ids, state=Connection.State.CONNECTED
+    ).select_related("app__catalog_app")
+    for connection in connections:
+        cls = connector_class(connection.app.catalog_app.connector_key)
+        if cls is None or not cls.capabilities.reports_sign_in:
+            continue
+        accounts = {a.remote_id: a for a in waiting.filter(app_id=connection.app_id)}
+        try:
+            used = connector_for(connection.app, connection).signed_in(list(accounts))
+        except ConnectorError as error:
+            logger.warning("Could not read sign-ins of %s: %s", connection.app_id, error.message)
+            continue
+        for remote_id in used:
+            account = accounts.get(remote_id)
+            if account is None:
+                continue
+            with transaction.atomic():
+                account.first_sign_in_at = timezone.now()
+                account.save(update_fields=["first_sign_in_at"])
+                move(account, Status.ACTIVE, message="The app reports the first sign-in.")
+            activated += 1
+    return activated

@@ -1,5 +1,6 @@
 """Provisioning as the rest of the console sees it: queue work, connect apps, retry."""
 
+import json
 import math
 import threading
 from dataclasses import dataclass
@@ -56,12 +57,14 @@ def connector_for(app, connection=None):
     """The app's connector on its stored credentials, kept per worker thread so its HTTP
     session (and the vendor's keep-alive connection) serves the app's next jobs too."""
     connection = connection or app.connection
-    key = (connection.pk, connection.checked_at, app.catalog_app.connector_key)
+    cls = connector_class(app.catalog_app.connector_key)
+    # Keyed by what the connector is made of: new credentials make a new connector.
+    key = (connection.pk, cls, json.dumps(connection.credentials, sort_keys=True))
     cache = _connectors.__dict__.setdefault("by_connection", {})
     if key not in cache:
         if len(cache) > 50:  # old credentials' connectors
             cache.clear()
-        cache[key] = connector_class(app.catalog_app.connector_key).build(connection.credentials)
+        cache[key] = cls.build(connection.credentials)
     return cache[key]
 
 

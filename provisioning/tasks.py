@@ -35,3 +35,9 @@ def send_welcome(self, organization_id, user_id):
     with scope(organization=organization_id):
         if welcome.send_welcome(user_id) is None:  # sibling seats still in flight
             raise self.retry(countdown=max(settings.WELCOME_DELAY_SECONDS, 1))
+
+
+@shared_task(ignore_result=True)
+def refresh_sign_ins():
+    with scopes_disabled():  # accounts of every organization
+        return engine.refresh_sign_ins()

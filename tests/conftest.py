@@ -195,3 +195,21 @@ def committed(django_capture_on_commit_callbacks):
     """`with committed(): ...` runs what waits for a commit (task sends, emails) at the end
     of the block, as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def wait_until_settled(timeout=30.0):
+    """Tests with a real worker end only when its follow-up work is done too (the welcome
+    emails), so no worker thread still writes while the test database is flushed."""
+    from provisioning.models import AppAccount, Job
+
+    def settled():
+        busy = Job.objects.filter(state__in=["queued", "running"]).exists()
+        unannounced = AppAccount.objects.filter(
+            user__isnull=False,
+            origin="created",
+            status__in=["created", "invited"],
+            welcomed_at__isnull=True,
+        ).exists()
+        return not busy and not unannounced
+
+    wait_for(settled, timeout=timeout)

@@ -7,7 +7,7 @@ from provisioning.models import AppAccount, Connection, Job
 from provisioning.services import AccountRequest, queue_jobs
 from provisioning.status import Status
 
-from .conftest import make_user, wait_for
+from .conftest import make_user, wait_for, wait_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,6 +27,7 @@ def test_the_worker_provisions_a_batch(celery_worker, scim_app, scim_server, tes
     wait_for(all_jobs_succeeded)
     assert sorted(u.user_name for u in remote_users(scim_server)) == sorted(p.email for p in people)
     assert set(AppAccount.objects.values_list("status", flat=True)) == {Status.CREATED}
+    wait_until_settled()
 
 
 def test_a_message_delivered_twice_creates_one_account(
@@ -38,6 +39,7 @@ def test_a_message_delivered_twice_creates_one_account(
         tasks.run_jobs.delay(str(job.organization_id), [str(job.pk)])
     wait_for(all_jobs_succeeded)
     assert len(remote_users(scim_server)) == 1
+    wait_until_settled()
 
 
 def test_losing_the_broker_loses_no_work(celery_worker, scim_app, scim_server, testco, settings):
@@ -53,3 +55,4 @@ def test_losing_the_broker_loses_no_work(celery_worker, scim_app, scim_server, t
     wait_for(all_jobs_succeeded)
     assert len(remote_users(scim_server)) == 5
     assert engine.sweep() == 0
+    wait_until_settled()

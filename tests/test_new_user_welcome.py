@@ -203,3 +203,41 @@ def test_the_email_waits_for_sibling_seats_still_in_flight(newcomer, two_apps, c
         assert welcome.send_welcome(newcomer.pk) == 1
     done.refresh_from_db()
     assert done.welcomed_at and len(mail.outbox) == 1
+
+
+def test_a_connector_that_reports_sign_ins_makes_accounts_active(testco, member, monkeypatch):
+    """The mechanism every reporting connector uses (GitHub's accepted invitations, say)."""
+    from provisioning import engine
+    from provisioning.connectors import registry
+    from provisioning.connectors.base import Capabilities, Connector
+    from provisioning.models import Connection
+
+    class Reporting(Connector):
+        capabilities = Capabilities(reports_sign_in=True)
+
+        def signed_in(self, remote_ids):
+            assert sorted(remote_ids) == ["r-1", "r-2"]
+            return {"r-1"}
+
+    monkeypatch.setattr(registry, "connector_class", lambda key: Reporting)
+    monkeypatch.setattr("provisioning.services.connector_class", lambda key: Reporting)
+    app = add_app(testco)
+    Connection.objects.create(organization=testco, app=app, state=Connection.State.CONNECTED)
+    other = make_user(testco, "other@testco.example")
+    used, waiting = (
+        AppAccount.objects.create(
+            organization=testco,
+            app=app,
+            user=person,
+            remote_id=rid,
+            email=person.email,
+            status=Status.INVITED,
+        )
+        for person, rid in ((member, "r-1"), (other, "r-2"))
+    )
+    assert engine.refresh_sign_ins() == 1
+    used.refresh_from_db()
+    waiting.refresh_from_db()
+    assert used.status == Status.ACTIVE and used.first_sign_in_at
+    assert waiting.status == Status.INVITED
+    assert used.events.last().message == "The app reports the first sign-in."

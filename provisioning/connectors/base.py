@@ -21,6 +21,7 @@ class Capabilities:
     deactivate: bool = False
     update: bool = False
     invites: bool = False  # the vendor emails its own invitation: the account starts "invited"
+    reports_sign_in: bool = False  # signed_in() tells which accounts were used (or accepted)
 
 
 @dataclass
@@ -90,4 +91,9 @@ class Connector:
         raise NotImplementedError
 
     def create_account(self, new_account: NewAccount) -> RemoteAccount:
+        raise NotImplementedError
+
+    def signed_in(self, remote_ids) -> set:
+        """Of these accounts, the ones the vendor says were signed in to (or whose invitation
+        was accepted). Only for connectors with capabilities.reports_sign_in."""
         raise NotImplementedError

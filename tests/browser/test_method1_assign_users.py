@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from provisioning.connectors.base import NewAccount
 from provisioning.connectors.scim import ScimConnector
 
-from ..conftest import PASSWORD, SCIM_TOKEN, make_user
+from ..conftest import PASSWORD, SCIM_TOKEN, make_user, wait_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,3 +67,4 @@ def test_admin_follows_method_1(
     assert remote_users(scim_server) == sorted(
         ["admin@testco.example", carol.email, "member@testco.example"]
     )
+    wait_until_settled()

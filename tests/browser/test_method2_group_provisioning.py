@@ -12,7 +12,7 @@ from provisioning.models import AppAccount
 from provisioning.scim_server import bearer_token_required, scim_application, serve_in_thread
 from provisioning.services import connect
 
-from ..conftest import PASSWORD, SCIM_TOKEN, add_app, wait_for
+from ..conftest import PASSWORD, SCIM_TOKEN, add_app, wait_for, wait_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +95,4 @@ def test_admin_follows_method_2(
     row = page.locator("#app-accounts").get_by_role("row", name="Dana Doe")
     expect(row.locator(".badge")).to_have_text("Active")
     expect(row.get_by_text("Linked existing")).to_be_visible()
+    wait_until_settled()
