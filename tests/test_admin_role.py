@@ -58,3 +58,14 @@ def test_organization_settings_rename(as_admin, testco):
     assert testco.name == "TestCo Ltd"
     response = as_admin.post(reverse("settings"), {"name": ""})
     assert "This field is required." in response.content.decode()
+
+
+def test_every_admin_page_has_a_plain_title(as_admin, admin_urls):
+    import re
+
+    for url in admin_urls:
+        response = as_admin.get(url)
+        if response.status_code != 200:
+            continue
+        title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+        assert "<" not in title and "\n" not in title.strip(), url
