@@ -71,9 +71,3 @@ def members_to_provision(app, groups):
         for person in group.members.filter(is_active=True).exclude(pk__in=tracked):
             people[person.pk] = person
     return list(people.values())
-
-
-def provision_group_members(app, groups, by):
-    settings = AssignmentSettings.for_organization(app.organization_id)
-    people = members_to_provision(app, groups)
-    return provision(app, people, settings, trigger="group members", by=by)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -128,8 +130,6 @@ def done(request, app, cls):
 
 
 def valid_ids(values):
-    import uuid
-
     ids = []
     for value in values:
         try:
