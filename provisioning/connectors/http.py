@@ -73,6 +73,14 @@ def parse_retry_after(value):
     return max(0.0, when.timestamp() - time.time())
 
 
+def rate_limit_wait(response):
+    """Seconds to wait from Retry-After, or from X-RateLimit-Reset (epoch seconds)."""
+    wait = parse_retry_after(response.headers.get("Retry-After"))
+    if wait is None and response.headers.get("X-RateLimit-Reset", "").isdigit():
+        wait = max(0.0, int(response.headers["X-RateLimit-Reset"]) - time.time())
+    return wait
+
+
 def vendor_detail(response):
     """What the vendor said went wrong, in a form an admin can read."""
     try:
@@ -80,9 +88,16 @@ def vendor_detail(response):
     except ValueError:
         return response.text[:200].strip()
     if isinstance(body, dict):
-        for key in ("detail", "message", "error_description", "error", "errors"):
-            if body.get(key):
-                return str(body[key])[:300]
+        said = [
+            str(body[key])
+            for key in ("detail", "message", "error_description", "error")
+            if body.get(key)
+        ][:1]
+        errors = body.get("errors")  # GitHub and others itemize what failed
+        if isinstance(errors, list):
+            said += [str(e["message"]) for e in errors if isinstance(e, dict) and e.get("message")]
+        if said:
+            return ": ".join(said)[:300]
     return str(body)[:200]
 
 
@@ -133,6 +148,15 @@ class VendorHTTP:
             raise AuthenticationError(
                 f"The app rejected the credentials (401).{said}", status_code=status
             )
+        if status == 403 and (
+            response.headers.get("Retry-After")
+            or response.headers.get("X-RateLimit-Remaining") == "0"
+        ):  # GitHub, among others, answers a rate limit with 403 and these headers
+            raise TransientError(
+                "The app is rate limiting us (403).",
+                retry_after=rate_limit_wait(response),
+                status_code=status,
+            )
         if status == 403:
             raise AuthenticationError(
                 "The credentials were accepted but are not allowed to manage users (403): the "
@@ -144,9 +168,10 @@ class VendorHTTP:
         if status == 409:
             raise AlreadyExists(f"The account already exists (409).{said}", status_code=status)
         if status == 429:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise TransientError(
-                "The app is rate limiting us (429).", retry_after=retry_after, status_code=status
+                "The app is rate limiting us (429).",
+                retry_after=rate_limit_wait(response),
+                status_code=status,
             )
         if status >= 500:
             raise TransientError(f"The app had an error ({status}).{said}", status_code=status)

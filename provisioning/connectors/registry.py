@@ -5,6 +5,7 @@ from importlib import import_module
 CONNECTORS = {
     "scim": "provisioning.connectors.scim.ScimConnector",
     "slack": "provisioning.connectors.slack.SlackConnector",
+    "github": "provisioning.connectors.github.GitHubConnector",
 }
 
 
