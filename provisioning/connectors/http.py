@@ -96,6 +96,15 @@ def vendor_detail(response):
         errors = body.get("errors")  # GitHub and others itemize what failed
         if isinstance(errors, list):
             said += [str(e["message"]) for e in errors if isinstance(e, dict) and e.get("message")]
+        details = body.get("details")  # Zendesk: {"email": [{"description": "..."}]}
+        if isinstance(details, dict):
+            said += [
+                str(item["description"])
+                for items in details.values()
+                if isinstance(items, list)
+                for item in items
+                if isinstance(item, dict) and item.get("description")
+            ]
         if said:
             return ": ".join(said)[:300]
     return str(body)[:200]

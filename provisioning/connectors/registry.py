@@ -6,6 +6,7 @@ CONNECTORS = {
     "scim": "provisioning.connectors.scim.ScimConnector",
     "slack": "provisioning.connectors.slack.SlackConnector",
     "github": "provisioning.connectors.github.GitHubConnector",
+    "zendesk": "provisioning.connectors.zendesk.ZendeskConnector",
 }
 
 
