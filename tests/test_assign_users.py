@@ -207,8 +207,8 @@ def test_manage_apps_shows_the_connection_and_counts(as_admin, scim_app, member,
 
 
 def test_an_app_whose_connector_is_not_built_yet_says_so(as_admin, testco):
-    zoom = add_app(testco, "zoom", "Zoom")
-    page = as_admin.get(assign_url(zoom)).content.decode()
+    salesforce = add_app(testco, "salesforce", "Salesforce")
+    page = as_admin.get(assign_url(salesforce)).content.decode()
     assert "Not available yet" in page
     dropbox = add_app(testco, "dropbox", "Dropbox")
     assert as_admin.get(assign_url(dropbox)).status_code == 404

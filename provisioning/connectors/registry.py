@@ -7,6 +7,7 @@ CONNECTORS = {
     "slack": "provisioning.connectors.slack.SlackConnector",
     "github": "provisioning.connectors.github.GitHubConnector",
     "zendesk": "provisioning.connectors.zendesk.ZendeskConnector",
+    "zoom": "provisioning.connectors.zoom.ZoomConnector",
 }
 
 
