@@ -8,6 +8,8 @@ CONNECTORS = {
     "github": "provisioning.connectors.github.GitHubConnector",
     "zendesk": "provisioning.connectors.zendesk.ZendeskConnector",
     "zoom": "provisioning.connectors.zoom.ZoomConnector",
+    "hipchat": "provisioning.connectors.hipchat.HipChatConnector",
+    "yammer": "provisioning.connectors.yammer.YammerConnector",
 }
 
 
