@@ -10,6 +10,7 @@ CONNECTORS = {
     "zoom": "provisioning.connectors.zoom.ZoomConnector",
     "hipchat": "provisioning.connectors.hipchat.HipChatConnector",
     "yammer": "provisioning.connectors.yammer.YammerConnector",
+    "google_workspace": "provisioning.connectors.google_workspace.GoogleWorkspaceConnector",
 }
 
 
