@@ -92,3 +92,20 @@ def test_a_rate_limit_is_retried():
             NewAccount(email="a@b.example", username="a", first_name="A", last_name="B")
         )
     assert caught.value.retry_after == 10
+
+
+@responses.activate
+def test_inviting_a_member_already_in_the_network_is_already_exists():
+    from provisioning.connectors.errors import AlreadyExists
+
+    responses.post(
+        f"{API}/invitations.json",
+        status=400,
+        json={"base": ["nina@testco.example is already a member of this network"]},
+    )
+    with pytest.raises(AlreadyExists):
+        yammer().create_account(
+            NewAccount(
+                email="nina@testco.example", username="nina", first_name="Nina", last_name="New"
+            )
+        )

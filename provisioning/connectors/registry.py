@@ -4,6 +4,7 @@ from importlib import import_module
 
 CONNECTORS = {
     "scim": "provisioning.connectors.scim.ScimConnector",
+    "salesforce": "provisioning.connectors.salesforce.SalesforceConnector",
     "slack": "provisioning.connectors.slack.SlackConnector",
     "github": "provisioning.connectors.github.GitHubConnector",
     "zendesk": "provisioning.connectors.zendesk.ZendeskConnector",
