@@ -185,9 +185,9 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
 
 def retry_account(account, by):
     """The admin's Retry on a failed account: a new job that first looks the account up."""
-    request = AccountRequest(user=account.user, action=Job.Action.CREATE)
     if account.user is None:
         raise ValueError("Only accounts of people in the console can be retried.")
+    request = AccountRequest(user=account.user, action=Job.Action.CREATE)
     return queue_jobs(account.app, [request], trigger="retry", requested_by=by)
 
 

@@ -36,3 +36,36 @@ def error(status, detail, scim_type=None):
     if scim_type:
         body["scimType"] = scim_type
     return body
+
+
+def register_discovery(base):
+    """The vendor's ServiceProviderConfig and ResourceTypes (RFC 7644 §4), for `responses`."""
+    import responses
+
+    responses.get(
+        f"{base}/ServiceProviderConfig",
+        content_type=SCIM_JSON,
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "patch": {"supported": True},
+            "bulk": {"supported": False},
+            "filter": {"supported": True, "maxResults": 1000},
+            "changePassword": {"supported": False},
+            "sort": {"supported": False},
+            "etag": {"supported": False},
+            "authenticationSchemes": [],
+        },
+    )
+    responses.get(
+        f"{base}/ResourceTypes",
+        content_type=SCIM_JSON,
+        json=list_response(
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+                "id": "User",
+                "name": "User",
+                "endpoint": "/Users",
+                "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
+            }
+        ),
+    )

@@ -18,6 +18,7 @@ from provisioning.services import AccountRequest, queue_jobs
 from provisioning.status import Status
 
 from .conftest import add_app
+from .scim_payloads import register_discovery
 
 USERS = "https://api.slack.com/scim/v2/Users"
 TOKEN = "xoxp-slack-admin-token"
@@ -60,37 +61,7 @@ def error(status, detail):
 @responses.activate
 def test_connection_test_good_and_bad_token():
     base = "https://api.slack.com/scim/v2"
-    responses.get(
-        f"{base}/ServiceProviderConfig",
-        content_type=SCIM_JSON,
-        json={
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": {"supported": True},
-            "bulk": {"supported": False},
-            "filter": {"supported": True, "maxResults": 1000},
-            "changePassword": {"supported": False},
-            "sort": {"supported": False},
-            "etag": {"supported": False},
-            "authenticationSchemes": [],
-        },
-    )
-    responses.get(
-        f"{base}/ResourceTypes",
-        content_type=SCIM_JSON,
-        json=page(
-            [
-                {
-                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-                    "id": "User",
-                    "name": "User",
-                    "endpoint": "/Users",
-                    "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
-                }
-            ],
-            1,
-            1,
-        ),
-    )
+    register_discovery(base)
     responses.get(USERS, content_type=SCIM_JSON, json=page([], 1, 42))
     info = slack().test_connection()
     assert info["accounts"] == 42 and info["patch"] is True

@@ -13,7 +13,7 @@ from provisioning.services import AccountRequest, connect, queue_jobs
 from provisioning.status import Status
 
 from .conftest import make_user
-from .scim_payloads import BASE, SCIM_JSON, USERS, error, list_response, user
+from .scim_payloads import BASE, SCIM_JSON, USERS, error, list_response, register_discovery, user
 
 
 def queue(app, *people):
@@ -129,33 +129,7 @@ def test_401_marks_the_app_broken_and_holds_its_other_jobs_until_fixed(vendor_ap
     assert AppAccount.objects.get(user=people[0]).status == Status.PENDING
 
     # The admin types a working token: the connection test passes and the jobs resume.
-    responses.get(
-        f"{BASE}/ServiceProviderConfig",
-        content_type=SCIM_JSON,
-        json={
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": {"supported": True},
-            "bulk": {"supported": False},
-            "filter": {"supported": True, "maxResults": 100},
-            "changePassword": {"supported": False},
-            "sort": {"supported": False},
-            "etag": {"supported": False},
-            "authenticationSchemes": [],
-        },
-    )
-    responses.get(
-        f"{BASE}/ResourceTypes",
-        content_type=SCIM_JSON,
-        json=list_response(
-            {
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-                "id": "User",
-                "name": "User",
-                "endpoint": "/Users",
-                "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
-            }
-        ),
-    )
+    register_discovery(BASE)
     empty_lookup()
     ok, _ = connect(vendor_app, {"base_url": BASE, "auth": "bearer", "token": "fixed-token"})
     assert ok

@@ -11,7 +11,7 @@ Pagination follows the Link header; rate limits answer 403 or 429 with Retry-Aft
 X-RateLimit-Remaining: 0 (the HTTP helper turns both into a retry)."""
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount
-from .errors import AlreadyExists, NotFound, PermanentError
+from .errors import NotFound, PermanentError
 
 API = "https://api.github.com"
 INVITATION = "invitation:"  # remote ids of pending invitations; members are "member:<id>"
@@ -87,17 +87,12 @@ class GitHubConnector(Connector):
         return None
 
     def create_account(self, new_account):
-        try:
-            response = self.http.request(
-                "POST",
-                self.url("/invitations"),
-                headers=self.headers(),
-                json={"email": new_account.email, "role": "direct_member"},
-            )
-        except PermanentError as error:
-            if error.status_code == 422 and "already" in error.message.lower():
-                raise AlreadyExists(error.message, status_code=422) from error
-            raise
+        response = self.http.request(
+            "POST",
+            self.url("/invitations"),
+            headers=self.headers(),
+            json={"email": new_account.email, "role": "direct_member"},
+        )
         return invitation_account(response.json())
 
     def signed_in(self, remote_ids):

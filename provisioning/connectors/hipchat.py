@@ -9,7 +9,7 @@ with the admin_group scope authenticates as a bearer token. HipChat can set a pa
 from urllib.parse import quote
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount
-from .errors import AlreadyExists, NotFound, PermanentError
+from .errors import NotFound
 
 PAGE = 100
 
@@ -81,12 +81,7 @@ class HipChatConnector(Connector):
         }
         if new_account.password:
             body["password"] = new_account.password
-        try:
-            created = self.call("POST", "/user", json=body).json()
-        except PermanentError as error:
-            if error.status_code == 400 and "already" in error.message.lower():
-                raise AlreadyExists(error.message, status_code=400) from error
-            raise
+        created = self.call("POST", "/user", json=body).json()
         return RemoteAccount(
             remote_id=str(created["id"]), username=body["mention_name"], email=new_account.email
         )

@@ -189,4 +189,7 @@ class VendorHTTP:
                 f"The app redirected us ({status}); check the address you gave.",
                 status_code=status,
             )
+        if status in (400, 422) and "already" in detail.lower():
+            # Many vendors say "already exists / in use / a member" with a 400 or 422.
+            raise AlreadyExists(f"The account already exists ({status}).{said}", status_code=status)
         raise PermanentError(f"The app refused the request ({status}).{said}", status_code=status)

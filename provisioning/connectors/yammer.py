@@ -7,7 +7,7 @@ GET /api/v1/users.json?page=N lists 50 users a page; GET
 token authenticates as a bearer token. Rate limits answer 429."""
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount
-from .errors import AlreadyExists, NotFound, PermanentError
+from .errors import NotFound
 
 API = "https://www.yammer.com/api/v1"
 PAGE = 50
@@ -55,12 +55,7 @@ class YammerConnector(Connector):
         return yammer_account(users[0]) if users else None
 
     def create_account(self, new_account):
-        try:
-            self.call("POST", "/invitations.json", data={"email": new_account.email})
-        except PermanentError as error:
-            if "already" in error.message.lower():  # a member of the network already
-                raise AlreadyExists(error.message, status_code=error.status_code) from error
-            raise
+        self.call("POST", "/invitations.json", data={"email": new_account.email})
         # The invitation answers no user; the invited person shows up by email at once.
         invited = self.find_account(email=new_account.email)
         if invited is None:

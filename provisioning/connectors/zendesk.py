@@ -10,7 +10,7 @@ Duplicates answer 422 ("... is already being used by another user"); rate limits
 Retry-After."""
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount
-from .errors import AlreadyExists, PermanentError
+from .errors import PermanentError
 
 
 class ZendeskConnector(Connector):
@@ -75,12 +75,7 @@ class ZendeskConnector(Connector):
             "role": self.credentials.get("role") or "end-user",
             "verified": False,  # Zendesk sends its verification email
         }
-        try:
-            response = self.call("POST", f"{self.base()}/users.json", json={"user": user})
-        except PermanentError as error:
-            if error.status_code == 422 and "already" in error.message.lower():
-                raise AlreadyExists(error.message, status_code=422) from error
-            raise
+        response = self.call("POST", f"{self.base()}/users.json", json={"user": user})
         return zendesk_account(response.json()["user"])
 
 
