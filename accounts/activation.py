@@ -14,9 +14,22 @@ SALT = "bitium.accounts.activation"
 
 def activation_url(user):
     """A new link for this person, on the configured public URL."""
-    activation = Activation.objects.create(organization_id=user.organization_id, user=user)
-    token = signing.dumps({"a": str(activation.pk)}, salt=SALT, compress=True)
-    return settings.SITE_URL + reverse("activate", kwargs={"token": token})
+    return activation_urls([user])[0]
+
+
+def activation_urls(users):
+    """A new link for each of these people (one insert for them all)."""
+    activations = Activation.objects.bulk_create(
+        Activation(organization_id=user.organization_id, user=user) for user in users
+    )
+    return [
+        settings.SITE_URL
+        + reverse(
+            "activate",
+            kwargs={"token": signing.dumps({"a": str(a.pk)}, salt=SALT, compress=True)},
+        )
+        for a in activations
+    ]
 
 
 def resolve(token):

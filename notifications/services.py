@@ -5,25 +5,41 @@ from django.template import loader
 from django_scopes import scopes_disabled
 
 from .models import Email
-from .tasks import send_email
+from .tasks import send_email, send_emails
 
 
 def queue_email(to, subject_template, text_template, html_template, context, organization_id=None):
     """Renders a message, records it, and hands it to the worker once the transaction
     commits; the worker retries while the mail server is unreachable."""
-    subject = "".join(loader.render_to_string(subject_template, context).splitlines())
-    body = loader.render_to_string(text_template, context)
-    html_body = loader.render_to_string(html_template, context) if html_template else ""
-    with scopes_disabled():
-        email = Email.objects.create(
-            organization_id=organization_id,
-            to=", ".join(to),
-            subject=subject,
-            body=body,
-            html_body=html_body,
-        )
-    transaction.on_commit(lambda: send_email.delay(str(email.pk)))
+    (email,) = queue_emails(
+        [(to, context)], subject_template, text_template, html_template, organization_id
+    )
     return email
+
+
+def queue_emails(messages, subject_template, text_template, html_template, organization_id=None):
+    """The same templates for many people, given as (to, context) pairs: recorded in one
+    insert and handed to one task, which sends them over one connection."""
+    emails = []
+    for to, context in messages:
+        subject = "".join(loader.render_to_string(subject_template, context).splitlines())
+        emails.append(
+            Email(
+                organization_id=organization_id,
+                to=", ".join(to),
+                subject=subject,
+                body=loader.render_to_string(text_template, context),
+                html_body=loader.render_to_string(html_template, context) if html_template else "",
+            )
+        )
+    with scopes_disabled():
+        Email.objects.bulk_create(emails)
+    email_ids = [str(email.pk) for email in emails]
+    if len(email_ids) == 1:
+        transaction.on_commit(lambda: send_email.delay(email_ids[0]))
+    elif email_ids:
+        transaction.on_commit(lambda: send_emails.delay(email_ids))
+    return emails
 
 
 def retry_email(email):

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -15,13 +16,9 @@ def send_email(self, email_id):
         email = Email.objects.filter(pk=email_id, state=Email.State.QUEUED).first()
         if email is None:
             return
-        message = EmailMultiAlternatives(
-            subject=email.subject, body=email.body, to=[a.strip() for a in email.to.split(",")]
-        )
-        if email.html_body:
-            message.attach_alternative(email.html_body, "text/html")
         try:
-            message.send()
+            with mailers.default as connection:
+                connection.send_messages([as_message(email)])
         except OSError as error:  # smtplib's errors are OSErrors too
             attempts = email.attempts + 1
             failed = attempts >= settings.EMAIL_MAX_ATTEMPTS
@@ -33,12 +30,47 @@ def send_email(self, email_id):
             if not failed:
                 raise self.retry(countdown=min(3600, 30 * 2**attempts)) from error
             return
-        # Sent: the body (it may hold an activation link) is not kept.
-        Email.objects.filter(pk=email.pk).update(
-            state=Email.State.SENT,
-            sent_at=timezone.now(),
-            attempts=email.attempts + 1,
-            body="",
-            html_body="",
-            last_error="",
-        )
+        mark_sent([email])
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_emails(email_ids):
+    """Sends many recorded messages over one connection. A message that cannot go now is
+    handed to send_email, which retries it on its own."""
+    from .models import Email
+
+    with scopes_disabled():
+        emails = list(Email.objects.filter(pk__in=email_ids, state=Email.State.QUEUED))
+        sent = []
+        try:
+            with mailers.default as connection:
+                for email in emails:
+                    connection.send_messages([as_message(email)])
+                    sent.append(email)
+        except OSError:
+            for email in emails[len(sent) :]:
+                send_email.delay(str(email.pk))
+        mark_sent(sent)
+
+
+def as_message(email):
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.body, to=[a.strip() for a in email.to.split(",")]
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    return message
+
+
+def mark_sent(emails):
+    """Sent: the body (it may hold an activation link) is not kept."""
+    from .models import Email
+
+    Email.objects.filter(pk__in=[email.pk for email in emails]).update(
+        state=Email.State.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        body="",
+        html_body="",
+        last_error="",
+    )

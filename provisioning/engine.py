@@ -1,24 +1,25 @@
-"""Running one job: claim it, pace it, call the vendor, record what happened.
+"""Running jobs: claim a chunk, pace it, call the vendor, record what happened.
 
-A job runs only after one conditional UPDATE claims it, so two deliveries of the same job
-never both reach the vendor. Its attempt counter is committed before the vendor call, so
-after a crash the next attempt knows to look the account up before creating it.
+A worker thread takes a chunk of jobs (one message). One conditional UPDATE claims them, so
+two deliveries of the same job never both reach the vendor. Attempts are counted and
+committed before the vendor calls, so after a crash the next attempt looks the account up
+before creating it. Results are written a run at a time, a few statements for the lot:
+per-job ORM work, not the vendor, was what a worker spent its time on.
 """
 
 import logging
-import random
 import secrets
 import string
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db import connection as db
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from . import welcome
+from .budget import reserve_slots
 from .connectors.base import NewAccount
 from .connectors.errors import (
     AlreadyExists,
@@ -27,80 +28,156 @@ from .connectors.errors import (
     PermanentError,
     TransientError,
 )
-from .models import AppAccount, Connection, Job
-from .services import connector_for, enqueue, enqueue_on_commit, move
+from .models import AccountEvent, AppAccount, Connection, Job
+from .results import FAILED, HELD, NO_CREDENTIALS, RETRYING, SUCCEEDED, Outcome, record
+from .services import connector_for, enqueue_on_commit, move
 from .status import Status
 
 logger = logging.getLogger("provisioning.engine")
 
 # A job waits inline for its rate slot when it is this close; otherwise it is re-enqueued.
 INLINE_WAIT_SECONDS = 2.0
+# Results are written at least this often, so a slow vendor's progress still shows.
+RECORD_EVERY_SECONDS = 1.0
 
 
 def run_job(job_id):
     """Runs one job if it can be claimed now; returns what happened, for logs and tests."""
-    outcome, job, connection, wait = claim(job_id)
-    if outcome:
-        return outcome
-    time.sleep(wait)
-    count_attempt(job)
-    account = job.account
-    try:
-        connector = connector_for(job.app, connection)
-        remote, origin, sent = perform(job, account, connector)
-    except TransientError as error:
-        return retry_later(job, connection, error.message, error.retry_after)
-    except AuthenticationError as error:
-        mark_broken(connection, error.message)
-        hold(job, error.message)
-        return "held"
-    except ConnectorError as error:
-        fail(job, error.message)
-        return "failed"
-    except Exception:  # a bug or a crash between the vendor's answer and our commit
-        logger.exception("Job %s raised", job.pk)
-        return retry_later(job, connection, "An unexpected error interrupted the job.", None)
-    try:
-        succeed(job, account, connector, remote, origin, sent)
-    except IntegrityError:
-        fail(job, "This app account already belongs to another person in the console.")
-        return "failed"
-    return "succeeded"
+    return run_jobs([job_id])[0]
 
 
-def claim(job_id):
-    """Claims the job and takes its place in the app's rate budget.
+def run_jobs(job_ids):
+    """Runs the jobs among these that can be claimed now; returns each one's outcome."""
+    outcomes = dict.fromkeys(map(str, job_ids), "not claimed")
+    jobs_by_app = {}
+    for job in claim(job_ids):
+        jobs_by_app.setdefault(job.app_id, []).append(job)
+    for jobs in jobs_by_app.values():
+        for job, outcome in run_app_jobs(jobs):
+            outcomes[str(job.pk)] = outcome
+    return [outcomes[str(job_id)] for job_id in job_ids]
 
-    Returns (outcome if it stops here, job, connection, seconds to wait for its slot).
-    """
+
+def claim(job_ids):
+    """Marks the queued, due jobs among these as running, in one statement; returns them."""
     now = timezone.now()
-    claimed = Job.objects.filter(
-        pk=job_id, state=Job.State.QUEUED, not_before__lte=now + timedelta(seconds=1)
-    ).update(
-        state=Job.State.RUNNING, lease_until=now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    )
+    pk, lease = Job._meta.pk, Job._meta.get_field("lease_until")
+    ids = [pk.get_db_prep_value(pk.to_python(job_id), db) for job_id in job_ids]
+    if not ids:
+        return []
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {db.ops.quote_name(Job._meta.db_table)} SET state = %s, lease_until = %s "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND not_before <= %s "
+            "RETURNING id",
+            [
+                Job.State.RUNNING,
+                lease.get_db_prep_value(now + timedelta(seconds=settings.JOB_LEASE_SECONDS), db),
+                *ids,
+                Job.State.QUEUED,
+                lease.get_db_prep_value(now + timedelta(seconds=1), db),
+            ],
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
     if not claimed:
-        return "not claimed", None, None, 0
-    job = Job.objects.select_related("account", "app__catalog_app").get(pk=job_id)
-    connection = Connection.objects.filter(app_id=job.app_id).first()
+        return []
+    return list(
+        Job.objects.filter(pk__in=claimed)
+        .select_related("account", "app__catalog_app")
+        .order_by("created_at", "id")
+    )
+
+
+def run_app_jobs(jobs):
+    """The claimed jobs of one app: start them, call the vendor for each, record the results.
+    Returns (job, outcome) pairs."""
+    connection, ready, stopped = start(jobs)
+    done = list(stopped.items())
+    if not ready:
+        return done
+    connector = connector_for(jobs[0].app, connection)
+    unrecorded, recorded_at = [], time.monotonic()
+    for index, (job, slot) in enumerate(ready):
+        wait = (slot - timezone.now()).total_seconds()
+        if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
+            time.sleep(wait)
+        outcome = call(job, connector)
+        unrecorded.append(outcome)
+        if outcome.result == HELD:  # the credentials are rejected: the rest wait with it
+            mark_broken(connection, outcome.message)
+            unrecorded += [
+                Outcome(later, HELD, outcome.message, uncount=True)
+                for later, _ in ready[index + 1 :]
+            ]
+            break
+        if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:
+            record(connection, unrecorded)
+            done += [(o.job, o.result) for o in unrecorded]
+            unrecorded, recorded_at = [], time.monotonic()
+    record(connection, unrecorded)
+    return done + [(o.job, o.result) for o in unrecorded]
+
+
+def start(jobs):
+    """Takes the jobs' places in the app's rate budget and counts the attempts of those whose
+    place has come. Returns (connection, [(job, slot)] to run now, {job: outcome} of the
+    others: held without working credentials, or paced back to the queue)."""
+    connection = Connection.objects.filter(app_id=jobs[0].app_id).first()
     if connection is None or connection.state != Connection.State.CONNECTED:
-        hold(job, "Waiting for working credentials: open the app and enter them.")
-        return "held", job, connection, 0
-    wait = reserve_slot(connection, job)
-    if wait > INLINE_WAIT_SECONDS:
-        release(job, not_before=job.slot_at)
-        return "paced", job, connection, 0
-    return None, job, connection, wait
+        record(connection, [Outcome(job, HELD, NO_CREDENTIALS) for job in jobs])
+        return connection, [], dict.fromkeys(jobs, HELD)
+    horizon = timezone.now() + timedelta(seconds=INLINE_WAIT_SECONDS)
+    slots = reserve_slots(connection, jobs)
+    ready = [(job, slot) for job, slot in zip(jobs, slots, strict=True) if slot <= horizon]
+    paced = [job for job, slot in zip(jobs, slots, strict=True) if slot > horizon]
+    release(paced)
+    count_attempts([job for job, _ in ready])
+    return connection, ready, dict.fromkeys(paced, "paced")
 
 
 @transaction.atomic
-def count_attempt(job):
-    """Committed before the vendor call: after a crash, the next attempt looks up first."""
-    job.attempts += 1
-    Job.objects.filter(pk=job.pk).update(attempts=job.attempts, slot_at=None)
-    job.slot_at = None
-    if job.account.status != Status.PROVISIONING:
-        move(job.account, Status.PROVISIONING, job=job, message=f"Attempt {job.attempts}.")
+def count_attempts(jobs):
+    """Committed before the vendor calls: after a crash, the next attempt looks up first."""
+    if not jobs:
+        return
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+        attempts=F("attempts") + 1, slot_at=None
+    )
+    events = []
+    for job in jobs:
+        job.attempts += 1
+        job.slot_at = None
+        if job.account.status != Status.PROVISIONING:
+            message = f"Attempt {job.attempts}."
+            events.append(
+                move(job.account, Status.PROVISIONING, job=job, message=message, save=False)
+            )
+    AppAccount.objects.filter(pk__in=[event.account_id for event in events]).update(
+        status=Status.PROVISIONING, updated_at=timezone.now()
+    )
+    AccountEvent.objects.bulk_create(events)
+
+
+def call(job, connector):
+    """Calls the vendor for one job; returns its Outcome. Never raises."""
+    try:
+        remote, origin, sent = perform(job, job.account, connector)
+    except TransientError as error:
+        return retry_or_give_up(job, error.message, error.retry_after)
+    except AuthenticationError as error:
+        return Outcome(job, HELD, error.message)
+    except ConnectorError as error:
+        return Outcome(job, FAILED, error.message)
+    except Exception:  # a bug, or a crash between the vendor's answer and our commit
+        logger.exception("Job %s raised", job.pk)
+        return retry_or_give_up(job, "An unexpected error interrupted the job.", None)
+    return Outcome(job, SUCCEEDED, remote=remote, origin=origin, sent=sent)
+
+
+def retry_or_give_up(job, message, retry_after):
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        return Outcome(job, FAILED, f"{message} Gave up after {job.attempts} attempts.")
+    return Outcome(job, RETRYING, message, retry_after=retry_after)
 
 
 def perform(job, account, connector):
@@ -152,114 +229,13 @@ def perform(job, account, connector):
     return remote, AppAccount.Origin.CREATED, sent
 
 
-@transaction.atomic
-def succeed(job, account, connector, remote, origin, sent):
-    if origin == AppAccount.Origin.LINKED or "looked up" in sent:
-        # An account the console only discovered (nobody owned it) is absorbed into this one.
-        AppAccount.objects.filter(
-            app=job.app, remote_id=remote.remote_id, user__isnull=True
-        ).exclude(pk=account.pk).delete()
-    account.remote_id = remote.remote_id
-    account.username = remote.username or account.username
-    account.origin = origin
-    account.last_error = ""
-    if origin == AppAccount.Origin.LINKED:
-        to_status, message = Status.ACTIVE, "Linked to the existing account."
-    else:
-        to_status = Status.INVITED if connector.capabilities.invites else Status.CREATED
-        message = "Account created."
-    event = move(
-        account,
-        to_status,
-        job=job,
-        actor=job.requested_by_id,
-        message=message,
-        save=False,
-        detail={
-            "sent": sent,
-            "answer": {"remote_id": remote.remote_id, "username": remote.username},
-        },
-    )
-    account.save(
-        update_fields=[
-            "remote_id",
-            "username",
-            "origin",
-            "last_error",
-            "secrets",
-            "status",
-            "updated_at",
-        ]
-    )
-    event.save()
-    Job.objects.filter(pk=job.pk).update(
-        state=Job.State.SUCCEEDED, finished_at=timezone.now(), last_error="", lease_until=None
-    )
-    if account.user_id and origin == AppAccount.Origin.CREATED:
-        welcome.schedule(account)
-
-
-def retry_later(job, connection, message, retry_after):
-    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-        fail(job, f"{message} Gave up after {job.attempts} attempts.")
-        return "failed"
-    delay = backoff(job.attempts, retry_after)
-    not_before = timezone.now() + timedelta(seconds=delay)
-    if retry_after:  # the whole app slows down, not just this job
-        Connection.objects.filter(pk=connection.pk, next_slot_at__lt=not_before).update(
-            next_slot_at=not_before
-        )
-    with transaction.atomic():
-        account = job.account
-        account.last_error = f"{message} Retrying at {not_before:%H:%M:%S} UTC."
-        move(account, Status.PENDING, job=job, message=account.last_error)
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.QUEUED, not_before=not_before, last_error=message, lease_until=None
-        )
-    enqueue_on_commit(job.organization_id, [job.pk], eta=not_before)
-    return "retrying"
-
-
-def backoff(attempts, retry_after=None):
-    """Exponential with full jitter in its upper half; never sooner than Retry-After."""
-    ceiling = min(settings.RETRY_MAX_SECONDS, settings.RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-    delay = random.uniform(ceiling / 2, ceiling)
-    return max(delay, retry_after or 0)
-
-
-def fail(job, message):
-    with transaction.atomic():
-        account = job.account
-        account.last_error = message
-        move(account, Status.FAILED, job=job, message=message)
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.FAILED,
-            last_error=message,
-            finished_at=timezone.now(),
-            lease_until=None,
-        )
-
-
-def hold(job, message):
-    """The job waits for working credentials; resume_held_jobs wakes it."""
-    with transaction.atomic():
-        account = job.account
-        account.last_error = message
-        if account.status == Status.PROVISIONING:
-            move(account, Status.PENDING, job=job, message=message)
-        else:
-            account.save(update_fields=["last_error", "updated_at"])
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.HELD, last_error=message, lease_until=None
-        )
-
-
-def release(job, not_before):
-    """Back to the queue until its reserved slot comes."""
-    Job.objects.filter(pk=job.pk).update(
-        state=Job.State.QUEUED, not_before=not_before, slot_at=not_before, lease_until=None
-    )
-    enqueue_on_commit(job.organization_id, [job.pk], eta=not_before)
+def release(jobs):
+    """Back to the queue until their reserved slots come."""
+    for job in jobs:
+        job.state, job.not_before, job.lease_until = Job.State.QUEUED, job.slot_at, None
+    Job.objects.bulk_update(jobs, ["state", "not_before", "slot_at", "lease_until"])
+    for job in jobs:
+        enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at)
 
 
 def mark_broken(connection, message):
@@ -273,110 +249,29 @@ def mark_broken(connection, message):
         )
 
 
-def reserve_slot(connection, job):
-    """Takes this job's place in the app's request budget; returns seconds to wait for it.
-
-    Every job of an app passes its connection row, so on PostgreSQL the place is taken in
-    one statement: the row is locked for that statement only. A job that comes back for a
-    place it reserved earlier keeps that place.
-    """
-    now = timezone.now()
-    if job.slot_at is not None:
-        return max(0.0, (job.slot_at - now).total_seconds())
-    per_minute = connection.rate_limit_per_minute or connector_default_rate(job.app)
-    interval = timedelta(seconds=60.0 / per_minute)
-    if db.vendor == "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Connection._meta.db_table} SET next_slot_at = "
-                "GREATEST(next_slot_at, %s) + %s WHERE id = %s RETURNING next_slot_at",
-                [now, interval, connection.pk],
-            )
-            slot = cursor.fetchone()[0] - interval
-    else:  # SQLite: its transactions take the database's write lock anyway
-        with transaction.atomic():
-            slot = max(now, Connection.objects.get(pk=connection.pk).next_slot_at)
-            Connection.objects.filter(pk=connection.pk).update(next_slot_at=slot + interval)
-    connection.next_slot_at = slot + interval
-    job.slot_at = slot  # stored with the job only if it must wait (release)
-    return max(0.0, (slot - now).total_seconds())
-
-
-def connector_default_rate(app):
-    from .connectors.registry import connector_class
-
-    return connector_class(app.catalog_app.connector_key).default_rate_limit_per_minute
+SYMBOLS = "!#%+-=?@"
 
 
 def temporary_password(length=16):
-    """Letters, digits and a symbol from each class: vendors' password rules accept it."""
-    alphabet = string.ascii_letters + string.digits
-    core = [secrets.choice(alphabet) for _ in range(length - 4)]
-    extras = [
-        secrets.choice(string.ascii_uppercase),
-        secrets.choice(string.ascii_lowercase),
-        secrets.choice(string.digits),
-        secrets.choice("!#%+-=?@"),
-    ]
-    password = core + extras
-    random.SystemRandom().shuffle(password)
-    return "".join(password)
+    """Letters and digits with one symbol, every class present: vendors' password rules
+    accept it. A few reads of the OS's random source, not one per character: those reads
+    were the engine's costliest step."""
+    alphanumeric = string.ascii_letters + string.digits
+    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
+    while True:
+        chars = draw(alphanumeric, length - 1)
+        if all(any(c in chars for c in cls) for cls in classes):
+            break
+    chars.insert(draw(range(length), 1)[0], draw(SYMBOLS, 1)[0])
+    return "".join(chars)
 
 
-def sweep():
-    """Re-enqueues due jobs whose message may be lost, and reclaims jobs of dead workers.
-
-    The job rows are the truth: with the broker emptied, this alone finishes the work.
-    """
-    now = timezone.now()
-    Job.objects.filter(
-        Q(lease_until__lt=now) | Q(lease_until__isnull=True), state=Job.State.RUNNING
-    ).update(state=Job.State.QUEUED, lease_until=None, enqueued_at=None)
-    stale = now - timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    due = Job.objects.filter(state=Job.State.QUEUED, not_before__lte=now).exclude(
-        enqueued_at__gt=stale
-    )
-    Job.objects.filter(
-        state=Job.State.HELD, app__connection__state=Connection.State.CONNECTED
-    ).update(state=Job.State.QUEUED, not_before=now, enqueued_at=None)
-    by_organization = {}
-    for job_id, organization_id in due.values_list("pk", "organization_id")[:5000]:
-        by_organization.setdefault(organization_id, []).append(job_id)
-    for organization_id, job_ids in by_organization.items():
-        enqueue(organization_id, job_ids)
-    return sum(len(ids) for ids in by_organization.values())
-
-
-def refresh_sign_ins():
-    """Accounts the vendor reports as used (a first sign-in, an accepted invitation) become
-    Active, as opening them from My Apps does. Celery beat runs it every few minutes."""
-    from .connectors.registry import connector_class
-
-    activated = 0
-    waiting = AppAccount.objects.filter(
-        status__in=[Status.CREATED, Status.INVITED], user__isnull=False
-    ).exclude(remote_id="")
-    app_ids = set(waiting.values_list("app_id", flat=True))
-    connections = Connection.objects.filter(
-        app_id__in=app_ids, state=Connection.State.CONNECTED
-    ).select_related("app__catalog_app")
-    for connection in connections:
-        cls = connector_class(connection.app.catalog_app.connector_key)
-        if cls is None or not cls.capabilities.reports_sign_in:
-            continue
-        accounts = {a.remote_id: a for a in waiting.filter(app_id=connection.app_id)}
-        try:
-            used = connector_for(connection.app, connection).signed_in(list(accounts))
-        except ConnectorError as error:
-            logger.warning("Could not read sign-ins of %s: %s", connection.app_id, error.message)
-            continue
-        for remote_id in used:
-            account = accounts.get(remote_id)
-            if account is None:
-                continue
-            with transaction.atomic():
-                account.first_sign_in_at = timezone.now()
-                account.save(update_fields=["first_sign_in_at"])
-                move(account, Status.ACTIVE, message="The app reports the first sign-in.")
-            activated += 1
-    return activated
+def draw(choices, count):
+    """count uniform picks from choices, from the OS's random source (bytes above the last
+    whole multiple of len(choices) are skipped, so no pick is likelier than another)."""
+    size = len(choices)
+    limit = 256 - 256 % size
+    picked = []
+    while len(picked) < count:
+        picked += [choices[byte % size] for byte in secrets.token_bytes(2 * count) if byte < limit]
+    return picked[:count]

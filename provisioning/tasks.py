@@ -3,19 +3,19 @@
 from celery import shared_task
 from django_scopes import scope, scopes_disabled
 
-from . import engine
+from . import engine, upkeep
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def run_jobs(organization_id, job_ids):
     with scope(organization=organization_id):
-        return [engine.run_job(job_id) for job_id in job_ids]
+        return engine.run_jobs(job_ids)
 
 
 @shared_task(ignore_result=True)
 def sweep():
     with scopes_disabled():  # jobs of every organization
-        return engine.sweep()
+        return upkeep.sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -27,17 +27,20 @@ def read_accounts(organization_id, run_id):
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=30)
-def send_welcome(self, organization_id, user_id):
+def send_welcomes(self, organization_id, user_ids):
     from django.conf import settings
 
     from . import welcome
 
     with scope(organization=organization_id):
-        if welcome.send_welcome(user_id) is None:  # sibling seats still in flight
-            raise self.retry(countdown=max(settings.WELCOME_DELAY_SECONDS, 1))
+        waiting = welcome.send_welcomes(user_ids)
+    if waiting:  # sibling seats still in flight
+        raise self.retry(
+            args=(organization_id, waiting), countdown=max(settings.WELCOME_DELAY_SECONDS, 1)
+        )
 
 
 @shared_task(ignore_result=True)
 def refresh_sign_ins():
     with scopes_disabled():  # accounts of every organization
-        return engine.refresh_sign_ins()
+        return upkeep.refresh_sign_ins()

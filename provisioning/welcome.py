@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.activation import activation_url
-from notifications.services import queue_email
+from accounts.activation import activation_urls
+from notifications.services import queue_emails
 
 from .models import AppAccount
 from .status import IN_FLIGHT, Status
@@ -18,54 +18,63 @@ NEW = [Status.CREATED, Status.INVITED]
 MAX_WAIT = timedelta(minutes=10)  # a sibling seat still failing does not hold the email longer
 
 
-def schedule(account):
-    """After a new seat succeeds: the user's email goes out once their batch has settled."""
-    from .tasks import send_welcome
+def schedule(organization_id, user_ids):
+    """After new seats succeed: each person's email goes out once their batch has settled."""
+    from .tasks import send_welcomes
 
-    organization_id, user_id = str(account.organization_id), str(account.user_id)
-    transaction.on_commit(
-        lambda: send_welcome.apply_async(
-            (organization_id, user_id), countdown=settings.WELCOME_DELAY_SECONDS
+    user_ids = list(dict.fromkeys(str(user_id) for user_id in user_ids))
+    if user_ids:
+        transaction.on_commit(
+            lambda: send_welcomes.apply_async(
+                (str(organization_id), user_ids), countdown=settings.WELCOME_DELAY_SECONDS
+            )
         )
-    )
 
 
-def send_welcome(user_id):
-    """Sends one email for every new seat not announced yet. Returns how many it named,
-    or None when it should wait for seats still being provisioned."""
+def send_welcomes(user_ids):
+    """Sends each person one email naming every new seat not announced yet. Returns the
+    people to try again later: they have seats still being provisioned."""
     now = timezone.now()
-    pending = AppAccount.objects.filter(
-        user_id=user_id, status__in=IN_FLIGHT, created_at__gt=now - MAX_WAIT
-    )
-    if pending.exists():
-        return None
+    waiting = {
+        str(user_id)
+        for user_id in AppAccount.objects.filter(
+            user_id__in=user_ids, status__in=IN_FLIGHT, created_at__gt=now - MAX_WAIT
+        ).values_list("user_id", flat=True)
+    }
     with transaction.atomic():
         accounts = list(
             AppAccount.objects.select_for_update(of=("self",))
             .filter(
-                user_id=user_id,
+                user_id__in=[user_id for user_id in user_ids if str(user_id) not in waiting],
                 welcomed_at__isnull=True,
                 status__in=NEW,
                 origin=AppAccount.Origin.CREATED,
             )
             .select_related("app__catalog_app", "user__organization")
         )
-        if not accounts:
-            return 0
         AppAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(welcomed_at=now)
-        person = accounts[0].user
-        context = {
-            "person": person,
-            "organization": person.organization,
-            "accounts": accounts,
-            "url": activation_url(person),
-        }
-        queue_email(
-            [person.email],
-            "provisioning/email/welcome_subject.txt",
-            "provisioning/email/welcome.txt",
-            "provisioning/email/welcome.html",
-            context,
-            organization_id=person.organization_id,
-        )
-    return len(accounts)
+        seats = {}
+        for account in accounts:
+            seats.setdefault(account.user, []).append(account)
+        people = list(seats)
+        messages = [
+            (
+                [person.email],
+                {
+                    "person": person,
+                    "organization": person.organization,
+                    "accounts": seats[person],
+                    "url": url,
+                },
+            )
+            for person, url in zip(people, activation_urls(people), strict=True)
+        ]
+        if messages:
+            queue_emails(
+                messages,
+                "provisioning/email/welcome_subject.txt",
+                "provisioning/email/welcome.txt",
+                "provisioning/email/welcome.html",
+                organization_id=people[0].organization_id,
+            )
+    return [user_id for user_id in user_ids if str(user_id) in waiting]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from provisioning import engine, tasks
+from provisioning import tasks, upkeep
 from provisioning.models import AppAccount, Connection, Job
 from provisioning.services import AccountRequest, queue_jobs
 from provisioning.status import Status
@@ -54,5 +54,5 @@ def test_losing_the_broker_loses_no_work(celery_worker, scim_app, scim_server, t
     tasks.sweep.delay()  # what Celery beat sends every SWEEP_INTERVAL_SECONDS
     wait_for(all_jobs_succeeded)
     assert len(remote_users(scim_server)) == 5
-    assert engine.sweep() == 0
+    assert upkeep.sweep() == 0
     wait_until_settled()

@@ -10,7 +10,7 @@ import json
 import pytest
 import responses
 
-from provisioning import engine
+from provisioning import engine, upkeep
 from provisioning.connectors.base import NewAccount
 from provisioning.connectors.errors import (
     AlreadyExists,
@@ -171,8 +171,8 @@ def test_an_accepted_invitation_makes_the_account_active(testco, member):
 
     responses.get(f"{ORG}/invitations", json=[invitation(77, member.email)])
     responses.get(f"{ORG}/failed_invitations", json=[])
-    assert engine.refresh_sign_ins() == 0  # still pending
+    assert upkeep.refresh_sign_ins() == 0  # still pending
     responses.replace(responses.GET, f"{ORG}/invitations", json=[])  # accepted
-    assert engine.refresh_sign_ins() == 1
+    assert upkeep.refresh_sign_ins() == 1
     account.refresh_from_db()
     assert account.status == Status.ACTIVE and account.first_sign_in_at

@@ -9,7 +9,7 @@ import json
 import pytest
 import responses
 
-from provisioning import engine
+from provisioning import budget, engine
 from provisioning.connectors.base import NewAccount
 from provisioning.connectors.errors import AlreadyExists, AuthenticationError, TransientError
 from provisioning.connectors.slack import SlackConnector
@@ -171,4 +171,4 @@ def test_new_slack_members_start_invited_under_slacks_budget(testco, member):
     assert engine.run_job(job.pk) == "succeeded"
     account = AppAccount.objects.get(user=member)
     assert account.status == Status.INVITED and account.secrets == {}
-    assert engine.connector_default_rate(app) == 180
+    assert budget.connector_default_rate(app) == 180

@@ -108,3 +108,19 @@ def test_a_missing_key_says_what_is_wrong(scim_app, settings):
 def test_encrypt_round_trip():
     token = crypto.encrypt({"token": "abc"})
     assert "abc" not in token and crypto.decrypt(token) == {"token": "abc"}
+
+
+def test_temporary_passwords_meet_vendors_rules_and_do_not_repeat():
+    import string
+
+    passwords = [engine.temporary_password() for _ in range(2000)]
+    assert len(set(passwords)) == len(passwords)
+    for password in passwords:
+        assert len(password) == 16
+        assert sum(c in engine.SYMBOLS for c in password) == 1
+        for letters in (string.ascii_uppercase, string.ascii_lowercase, string.digits):
+            assert any(c in letters for c in password), password
+    # Every position holds the symbol sometimes: it is not always at the same place.
+    assert {next(i for i, c in enumerate(p) if c in engine.SYMBOLS) for p in passwords} == set(
+        range(16)
+    )

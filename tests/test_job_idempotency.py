@@ -3,8 +3,9 @@
 import threading
 
 import pytest
+from django import db
 
-from provisioning import engine, tasks
+from provisioning import engine, tasks, upkeep
 from provisioning.connectors.scim import ScimConnector
 from provisioning.models import AppAccount, Job
 from provisioning.services import AccountRequest, queue_jobs
@@ -27,7 +28,10 @@ def test_the_same_job_delivered_twice_at_once_creates_one_remote_account(
 
     def deliver():
         barrier.wait()
-        results.extend(tasks.run_jobs(str(job.organization_id), [str(job.pk)]))
+        try:
+            results.extend(tasks.run_jobs(str(job.organization_id), [str(job.pk)]))
+        finally:
+            db.connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
     for thread in threads:
@@ -77,7 +81,7 @@ def test_a_worker_that_died_mid_job_is_reclaimed_by_the_sweep(
     settings.JOB_LEASE_SECONDS = 0
     (job,) = queue_jobs(scim_app, [AccountRequest(user=member)], trigger="test")
     Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, attempts=1)  # died here
-    engine.sweep()  # eager in this test: the re-enqueued job runs at once
+    upkeep.sweep()  # eager in this test: the re-enqueued job runs at once
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED
     assert len(remote_users(scim_server)) == 1

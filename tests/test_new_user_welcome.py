@@ -195,19 +195,19 @@ def test_the_email_waits_for_sibling_seats_still_in_flight(newcomer, two_apps, c
         email=newcomer.email,
         status=Status.PROVISIONING,
     )
-    assert welcome.send_welcome(newcomer.pk) is None and mail.outbox == []
+    assert welcome.send_welcomes([newcomer.pk]) == [newcomer.pk] and mail.outbox == []
     AppAccount.objects.filter(status=Status.PROVISIONING).update(
         created_at=timezone.now() - timedelta(hours=1)
     )  # stuck: don't hold the email forever
     with committed():
-        assert welcome.send_welcome(newcomer.pk) == 1
+        assert welcome.send_welcomes([newcomer.pk]) == []
     done.refresh_from_db()
     assert done.welcomed_at and len(mail.outbox) == 1
 
 
 def test_a_connector_that_reports_sign_ins_makes_accounts_active(testco, member, monkeypatch):
     """The mechanism every reporting connector uses (GitHub's accepted invitations, say)."""
-    from provisioning import engine
+    from provisioning import upkeep
     from provisioning.connectors import registry
     from provisioning.connectors.base import Capabilities, Connector
     from provisioning.models import Connection
@@ -235,7 +235,7 @@ def test_a_connector_that_reports_sign_ins_makes_accounts_active(testco, member,
         )
         for person, rid in ((member, "r-1"), (other, "r-2"))
     )
-    assert engine.refresh_sign_ins() == 1
+    assert upkeep.refresh_sign_ins() == 1
     used.refresh_from_db()
     waiting.refresh_from_db()
     assert used.status == Status.ACTIVE and used.first_sign_in_at

@@ -5,7 +5,7 @@ from datetime import timedelta
 import responses
 from django.utils import timezone
 
-from provisioning import engine
+from provisioning import budget, engine
 from provisioning.connectors.scim import ScimConnector
 from provisioning.models import Connection, Job
 from provisioning.services import AccountRequest, queue_jobs
@@ -20,7 +20,7 @@ def test_slots_are_spaced_by_the_apps_budget(vendor_app, testco):
     jobs = queue_jobs(vendor_app, [AccountRequest(user=p) for p in people], trigger="test")
     connection = Connection.objects.get(app=vendor_app)
     start = timezone.now()
-    waits = [engine.reserve_slot(connection, job) for job in jobs]
+    waits = [(slot - start).total_seconds() for slot in budget.reserve_slots(connection, jobs)]
     assert waits[0] < 0.5
     for earlier, later in zip(waits, waits[1:], strict=False):
         assert 0.9 <= later - earlier <= 1.1  # 60 a minute: one a second
@@ -31,7 +31,7 @@ def test_slots_are_spaced_by_the_apps_budget(vendor_app, testco):
 def test_the_connectors_default_applies_without_an_override(vendor_app):
     connection = Connection.objects.get(app=vendor_app)
     assert connection.rate_limit_per_minute is None
-    assert engine.connector_default_rate(vendor_app) == (
+    assert budget.connector_default_rate(vendor_app) == (
         ScimConnector.default_rate_limit_per_minute
     )
 

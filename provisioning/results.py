@@ -1,0 +1,209 @@
+"""Recording what vendor calls came to: a run of outcomes is written at once, in a few
+statements (bulk updates of the accounts and jobs, one insert of their events)."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection as db
+from django.db import transaction
+from django.utils import timezone
+
+from . import welcome
+from .connectors.base import RemoteAccount
+from .models import AccountEvent, AppAccount, Connection, Job
+from .services import enqueue_on_commit, move
+from .status import Status
+
+SUCCEEDED, RETRYING, FAILED, HELD = "succeeded", "retrying", "failed", "held"
+NO_CREDENTIALS = "Waiting for working credentials: open the app and enter them."
+
+
+@dataclass
+class Outcome:
+    """What one vendor call came to, until it is recorded."""
+
+    job: Job
+    result: str  # SUCCEEDED, RETRYING, FAILED or HELD
+    message: str = ""
+    remote: RemoteAccount | None = None
+    origin: str = ""
+    sent: dict = field(default_factory=dict)
+    retry_after: float | None = None
+    uncount: bool = False  # its attempt was counted, but the vendor was never called
+
+
+ACCOUNT_FIELDS = [
+    "remote_id",
+    "username",
+    "origin",
+    "last_error",
+    "secrets",
+    "status",
+    "updated_at",
+]
+JOB_FIELDS = ["state", "attempts", "not_before", "last_error", "lease_until", "finished_at"]
+
+
+def record(connection, outcomes):
+    """Writes a run of outcomes in one transaction, a few statements for the lot."""
+    if not outcomes:
+        return
+    refuse_accounts_owned_by_others(outcomes)
+    now = timezone.now()
+    events, retries = [], []
+    for outcome in outcomes:
+        write = {SUCCEEDED: succeeded, RETRYING: retrying, FAILED: failed, HELD: held}
+        event = write[outcome.result](outcome, now)
+        if event is not None:
+            events.append(event)
+        outcome.job.account.updated_at = now
+        if outcome.result == RETRYING:
+            retries.append(outcome.job)
+    accounts = [outcome.job.account for outcome in outcomes]
+    with transaction.atomic():
+        absorb_discovered_accounts(outcomes)
+        update_rows(AppAccount, accounts, ACCOUNT_FIELDS)
+        update_rows(Job, [outcome.job for outcome in outcomes], JOB_FIELDS)
+        AccountEvent.objects.bulk_create(events)
+        slow_down(connection, outcomes)
+        for job in retries:
+            enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before)
+        welcome.schedule(
+            outcomes[0].job.organization_id,
+            [
+                o.job.account.user_id
+                for o in outcomes
+                if o.result == SUCCEEDED
+                and o.origin == AppAccount.Origin.CREATED
+                and o.job.account.user_id
+            ],
+        )
+
+
+def update_rows(model, rows, fields):
+    """Saves these fields of many rows: one UPDATE each, sent together (executemany is one
+    round trip on psycopg). Django's bulk_update builds a CASE per field and row, which cost
+    more than the vendor call."""
+    meta, quote = model._meta, db.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    with db.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",
+            [
+                [column.get_db_prep_save(getattr(row, column.attname), db) for column in columns]
+                + [meta.pk.get_db_prep_value(row.pk, db)]
+                for row in rows
+            ],
+        )
+
+
+def refuse_accounts_owned_by_others(outcomes):
+    """An account the vendor answers with may be somebody else's in the console already:
+    that job fails, checked first so that it does not undo the others' results."""
+    found = [o for o in outcomes if o.result == SUCCEEDED]
+    if not found:
+        return
+    owners = dict(
+        AppAccount.objects.filter(
+            app_id=found[0].job.app_id,
+            remote_id__in=[o.remote.remote_id for o in found],
+            user__isnull=False,
+        ).values_list("remote_id", "pk")
+    )
+    for outcome in found:
+        owner = owners.setdefault(outcome.remote.remote_id, outcome.job.account_id)
+        if owner != outcome.job.account_id:
+            outcome.result = FAILED
+            outcome.message = "This app account already belongs to another person in the console."
+
+
+def absorb_discovered_accounts(outcomes):
+    """An account the console only discovered in the app (nobody owned it) becomes the
+    person's account it was just matched to."""
+    found = [o for o in outcomes if o.result == SUCCEEDED]
+    if found:
+        AppAccount.objects.filter(
+            app_id=found[0].job.app_id,
+            remote_id__in=[o.remote.remote_id for o in found],
+            user__isnull=True,
+        ).exclude(pk__in=[o.job.account_id for o in found]).delete()
+
+
+def succeeded(outcome, now):
+    job, account, remote = outcome.job, outcome.job.account, outcome.remote
+    account.remote_id = remote.remote_id
+    account.username = remote.username or account.username
+    account.origin = outcome.origin
+    account.last_error = ""
+    if outcome.origin == AppAccount.Origin.LINKED:
+        to_status, message = Status.ACTIVE, "Linked to the existing account."
+    elif "looked up" in outcome.sent:
+        to_status, message = created_status(job), "Found the account an earlier attempt created."
+    else:
+        to_status, message = created_status(job), "Account created."
+    job.state, job.finished_at, job.last_error, job.lease_until = Job.State.SUCCEEDED, now, "", None
+    return move(
+        account,
+        to_status,
+        job=job,
+        actor=job.requested_by_id,
+        message=message,
+        save=False,
+        detail={
+            "sent": outcome.sent,
+            "answer": {"remote_id": remote.remote_id, "username": remote.username},
+        },
+    )
+
+
+def created_status(job):
+    from .connectors.registry import connector_class
+
+    invites = connector_class(job.app.catalog_app.connector_key).capabilities.invites
+    return Status.INVITED if invites else Status.CREATED
+
+
+def retrying(outcome, now):
+    job, account = outcome.job, outcome.job.account
+    job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
+    job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
+    account.last_error = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
+    return move(account, Status.PENDING, job=job, message=account.last_error, save=False)
+
+
+def failed(outcome, now):
+    job, account = outcome.job, outcome.job.account
+    job.state, job.last_error, job.finished_at = Job.State.FAILED, outcome.message, now
+    job.lease_until = None
+    account.last_error = outcome.message
+    return move(account, Status.FAILED, job=job, message=outcome.message, save=False)
+
+
+def held(outcome, now):
+    """The job waits for working credentials; resume_held_jobs wakes it."""
+    job, account = outcome.job, outcome.job.account
+    job.state, job.last_error, job.lease_until = Job.State.HELD, outcome.message, None
+    job.attempts -= 1 if outcome.uncount else 0
+    account.last_error = outcome.message
+    if account.status == Status.PROVISIONING:
+        return move(account, Status.PENDING, job=job, message=outcome.message, save=False)
+    return None
+
+
+def slow_down(connection, outcomes):
+    """A Retry-After slows the whole app down, not just the job that got it."""
+    told = [o.job.not_before for o in outcomes if o.result == RETRYING and o.retry_after]
+    if told:
+        Connection.objects.filter(pk=connection.pk, next_slot_at__lt=max(told)).update(
+            next_slot_at=max(told)
+        )
+
+
+def backoff(attempts, retry_after=None):
+    """Exponential with full jitter in its upper half; never sooner than Retry-After."""
+    ceiling = min(settings.RETRY_MAX_SECONDS, settings.RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after or 0)
