@@ -190,6 +190,9 @@ CELERY_WORKER_POOL = "threads"
 CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=8)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection around every task unless this is set;
+# bitium/celery.py drops only broken or CONN_MAX_AGE-old connections instead, as requests do.
+CELERY_DB_REUSE_MAX = 1_000_000
 
 LOGGING = {
     "version": 1,
@@ -220,7 +223,9 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=6)
 RETRY_BASE_SECONDS = env.float("RETRY_BASE_SECONDS", default=10.0)
 RETRY_MAX_SECONDS = env.float("RETRY_MAX_SECONDS", default=3600.0)
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
-JOBS_PER_MESSAGE = env.int("JOBS_PER_MESSAGE", default=25)  # at most, for big batches
+# A big batch is cut into chunks (one message each) of at most this many jobs; a worker thread
+# runs a chunk's jobs one after the other, renewing their lease as it goes.
+JOBS_PER_MESSAGE = env.int("JOBS_PER_MESSAGE", default=250)
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-provisioning-jobs": {

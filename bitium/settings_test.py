@@ -26,4 +26,4 @@ RETRY_MAX_SECONDS = 2.0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: worker threads then get WAL and the busy timeout.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
-WELCOME_DELAY_SECONDS = 0.0
+WELCOME_DELAY_SECONDS = env.float("WELCOME_DELAY_SECONDS", default=0.0)  # noqa: F405

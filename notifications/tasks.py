@@ -40,7 +40,8 @@ def send_emails(email_ids):
     from .models import Email
 
     with scopes_disabled():
-        emails = list(Email.objects.filter(pk__in=email_ids, state=Email.State.QUEUED))
+        queued = Email.objects.filter(pk__in=email_ids, state=Email.State.QUEUED)
+        emails = list(queued.order_by("created_at"))
         sent = []
         try:
             with mailers.default as connection:

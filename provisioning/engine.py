@@ -29,7 +29,16 @@ from .connectors.errors import (
     TransientError,
 )
 from .models import AccountEvent, AppAccount, Connection, Job
-from .results import FAILED, HELD, NO_CREDENTIALS, RETRYING, SUCCEEDED, Outcome, record
+from .results import (
+    FAILED,
+    HELD,
+    NO_CREDENTIALS,
+    RETRYING,
+    SUCCEEDED,
+    Outcome,
+    record,
+    update_rows,
+)
 from .services import connector_for, enqueue_on_commit, move
 from .status import Status
 
@@ -112,6 +121,7 @@ def run_app_jobs(jobs):
             break
         if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:
             record(connection, unrecorded)
+            renew_leases([later for later, _ in ready[index + 1 :]])
             done += [(o.job, o.result) for o in unrecorded]
             unrecorded, recorded_at = [], time.monotonic()
     record(connection, unrecorded)
@@ -133,6 +143,13 @@ def start(jobs):
     release(paced)
     count_attempts([job for job, _ in ready])
     return connection, ready, dict.fromkeys(paced, "paced")
+
+
+def renew_leases(jobs):
+    """The chunk's jobs still to run stay claimed: the sweep reclaims only a dead worker's."""
+    Job.objects.filter(pk__in=[job.pk for job in jobs], state=Job.State.RUNNING).update(
+        lease_until=timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    )
 
 
 @transaction.atomic
@@ -233,7 +250,7 @@ def release(jobs):
     """Back to the queue until their reserved slots come."""
     for job in jobs:
         job.state, job.not_before, job.lease_until = Job.State.QUEUED, job.slot_at, None
-    Job.objects.bulk_update(jobs, ["state", "not_before", "slot_at", "lease_until"])
+    update_rows(Job, jobs, ["state", "not_before", "slot_at", "lease_until"])
     for job in jobs:
         enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at)
 

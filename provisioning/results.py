@@ -17,6 +17,7 @@ from .services import enqueue_on_commit, move
 from .status import Status
 
 SUCCEEDED, RETRYING, FAILED, HELD = "succeeded", "retrying", "failed", "held"
+OWNED_BY_ANOTHER = "This app account already belongs to another person in the console."
 NO_CREDENTIALS = "Waiting for working credentials: open the app and enter them."
 
 
@@ -117,7 +118,7 @@ def refuse_accounts_owned_by_others(outcomes):
         owner = owners.setdefault(outcome.remote.remote_id, outcome.job.account_id)
         if owner != outcome.job.account_id:
             outcome.result = FAILED
-            outcome.message = "This app account already belongs to another person in the console."
+            outcome.message = OWNED_BY_ANOTHER
 
 
 def absorb_discovered_accounts(outcomes):

@@ -192,8 +192,11 @@ def retry_account(account, by):
 
 
 def chunk_size(count):
+    """At most JOBS_PER_MESSAGE jobs a message, in a number of messages that is a multiple of
+    the worker threads: a batch ends with every thread busy, not with a last few chunks."""
     threads = settings.CELERY_WORKER_CONCURRENCY
-    return max(1, min(settings.JOBS_PER_MESSAGE, math.ceil(count / (2 * threads))))
+    rounds = math.ceil(count / (threads * settings.JOBS_PER_MESSAGE))
+    return max(1, math.ceil(count / (threads * max(rounds, 1))))
 
 
 def enqueue_on_commit(organization_id, job_ids, eta=None):

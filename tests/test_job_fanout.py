@@ -1,5 +1,7 @@
 """Queueing many (person, app) pairs is a few bulk statements, whatever the count."""
 
+import math
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -55,11 +57,13 @@ def test_a_failed_account_is_queued_again_with_a_lookup_first(testco, member):
     assert AppAccount.objects.get().status == Status.PENDING
 
 
-def test_big_batches_travel_in_chunks_small_ones_one_job_a_message(settings):
+def test_big_batches_travel_in_chunks_that_keep_every_thread_busy(settings):
     from provisioning.services import chunk_size
 
     settings.CELERY_WORKER_CONCURRENCY = 8
-    settings.JOBS_PER_MESSAGE = 25
+    settings.JOBS_PER_MESSAGE = 250
     assert chunk_size(3) == 1  # every job on its own thread
-    assert chunk_size(160) == 10
-    assert chunk_size(5000) == 25
+    assert chunk_size(160) == 20  # one chunk a thread
+    assert chunk_size(2000) == 250
+    # Over 8 x 250: chunks of at most 250, in a multiple of 8 (3 rounds of 8 here).
+    assert chunk_size(5000) == 209 and math.ceil(5000 / 209) == 24

@@ -98,3 +98,51 @@ def test_a_send_that_keeps_failing_is_shown_to_admins_who_can_retry_it(
         as_admin.post(reverse("retry_email", kwargs={"email_id": email.pk}))
     email.refresh_from_db()
     assert email.state == "sent" and len(inbox.messages) == 1
+
+
+def test_a_batch_goes_over_one_connection_and_what_fails_is_retried_on_its_own(
+    smtp_server, settings, monkeypatch
+):
+    from notifications import tasks
+    from notifications.models import Email
+
+    inbox, port = smtp_server
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port},
+        }
+    }
+    emails = [
+        Email.objects.create(to=f"p{i}@testco.example", subject=f"Hello {i}", body="body")
+        for i in range(3)
+    ]
+    handed_on = []
+    monkeypatch.setattr(tasks.send_email, "delay", lambda email_id: handed_on.append(email_id))
+    tasks.send_emails([str(e.pk) for e in emails])
+    assert sorted(m.rcpt_tos[0] for m in inbox.messages) == [e.to for e in emails]
+    assert set(Email.objects.values_list("state", flat=True)) == {"sent"}
+
+    # The server goes away mid-batch: the rest wait for send_email's own retries.
+    more = [
+        Email.objects.create(to=f"q{i}@testco.example", subject=f"Again {i}", body="body")
+        for i in range(3)
+    ]
+    real_send = tasks.EmailMultiAlternatives
+    sent = []
+
+    def dropped_after_one(*args, **kwargs):
+        if sent:
+            raise ConnectionResetError("the server went away")
+        sent.append(1)
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "EmailMultiAlternatives", dropped_after_one)
+    tasks.send_emails([str(e.pk) for e in more])
+    states = dict(Email.objects.filter(pk__in=[e.pk for e in more]).values_list("to", "state"))
+    assert states == {
+        "q0@testco.example": "sent",
+        "q1@testco.example": "queued",
+        "q2@testco.example": "queued",
+    }
+    assert handed_on == [str(more[1].pk), str(more[2].pk)]

@@ -22,3 +22,10 @@ def connector_class(key):
         return None
     module, name = path.rsplit(".", 1)
     return getattr(import_module(module), name)
+
+
+def load_all():
+    """Imports every connector: a worker does it at start, so that its first jobs do not
+    pay for importing the vendor modules (SCIM's models take most of a second)."""
+    for key in CONNECTORS:
+        connector_class(key)
