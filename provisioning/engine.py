@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps_catalog.models import TenantApp
+
 from .budget import reserve_slots
 from .connectors.base import NewAccount
 from .connectors.errors import (
@@ -90,11 +92,12 @@ def claim(job_ids):
         claimed = [row[0] for row in cursor.fetchall()]
     if not claimed:
         return []
-    return list(
-        Job.objects.filter(pk__in=claimed)
-        .select_related("account", "app__catalog_app")
-        .order_by("created_at", "id")
-    )
+    jobs = Job.objects.filter(pk__in=claimed).select_related("account")
+    jobs = list(jobs.order_by("created_at", "id"))
+    apps = TenantApp.objects.select_related("catalog_app").in_bulk({job.app_id for job in jobs})
+    for job in jobs:
+        job.app = apps[job.app_id]  # one app object for its jobs, not one per row
+    return jobs
 
 
 def run_app_jobs(jobs):
@@ -267,17 +270,17 @@ def mark_broken(connection, message):
 
 
 SYMBOLS = "!#%+-=?@"
+ALPHANUMERIC = string.ascii_letters + string.digits
+CLASSES = [set(string.ascii_uppercase), set(string.ascii_lowercase), set(string.digits)]
 
 
 def temporary_password(length=16):
     """Letters and digits with one symbol, every class present: vendors' password rules
     accept it. A few reads of the OS's random source, not one per character: those reads
     were the engine's costliest step."""
-    alphanumeric = string.ascii_letters + string.digits
-    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
     while True:
-        chars = draw(alphanumeric, length - 1)
-        if all(any(c in chars for c in cls) for cls in classes):
+        chars = draw(ALPHANUMERIC, length - 1)
+        if all(cls.intersection(chars) for cls in CLASSES):
             break
     chars.insert(draw(range(length), 1)[0], draw(SYMBOLS, 1)[0])
     return "".join(chars)

@@ -51,7 +51,7 @@ def record(connection, outcomes):
     """Writes a run of outcomes in one transaction, a few statements for the lot."""
     if not outcomes:
         return
-    refuse_accounts_owned_by_others(outcomes)
+    discovered = match_known_accounts(outcomes)
     now = timezone.now()
     events, retries = [], []
     for outcome in outcomes:
@@ -64,7 +64,8 @@ def record(connection, outcomes):
             retries.append(outcome.job)
     accounts = [outcome.job.account for outcome in outcomes]
     with transaction.atomic():
-        absorb_discovered_accounts(outcomes)
+        if discovered:
+            AppAccount.objects.filter(pk__in=discovered).delete()
         update_rows(AppAccount, accounts, ACCOUNT_FIELDS)
         update_rows(Job, [outcome.job for outcome in outcomes], JOB_FIELDS)
         AccountEvent.objects.bulk_create(events)
@@ -101,36 +102,28 @@ def update_rows(model, rows, fields):
         )
 
 
-def refuse_accounts_owned_by_others(outcomes):
-    """An account the vendor answers with may be somebody else's in the console already:
-    that job fails, checked first so that it does not undo the others' results."""
+def match_known_accounts(outcomes):
+    """The accounts the vendor answered with may be known here already. One owned by another
+    person fails that job (checked first, so it does not undo the others' results); one the
+    console only discovered in the app (nobody's) is returned, to give way to the person's."""
     found = [o for o in outcomes if o.result == SUCCEEDED]
     if not found:
-        return
-    owners = dict(
-        AppAccount.objects.filter(
-            app_id=found[0].job.app_id,
-            remote_id__in=[o.remote.remote_id for o in found],
-            user__isnull=False,
-        ).values_list("remote_id", "pk")
-    )
+        return []
+    known = AppAccount.objects.filter(
+        app_id=found[0].job.app_id, remote_id__in=[o.remote.remote_id for o in found]
+    ).exclude(pk__in=[o.job.account_id for o in found])
+    owners, discovered = {}, []
+    for pk, remote_id, user_id in known.values_list("pk", "remote_id", "user_id"):
+        if user_id is None:
+            discovered.append(pk)
+        else:
+            owners[remote_id] = pk
     for outcome in found:
         owner = owners.setdefault(outcome.remote.remote_id, outcome.job.account_id)
         if owner != outcome.job.account_id:
             outcome.result = FAILED
             outcome.message = OWNED_BY_ANOTHER
-
-
-def absorb_discovered_accounts(outcomes):
-    """An account the console only discovered in the app (nobody owned it) becomes the
-    person's account it was just matched to."""
-    found = [o for o in outcomes if o.result == SUCCEEDED]
-    if found:
-        AppAccount.objects.filter(
-            app_id=found[0].job.app_id,
-            remote_id__in=[o.remote.remote_id for o in found],
-            user__isnull=True,
-        ).exclude(pk__in=[o.job.account_id for o in found]).delete()
+    return discovered
 
 
 def succeeded(outcome, now):

@@ -14,7 +14,7 @@ from provisioning.services import AccountRequest, queue_jobs
 from provisioning.status import Status
 
 from .conftest import make_user
-from .scim_payloads import SCIM_JSON, USERS, error, user
+from .scim_payloads import SCIM_JSON, USERS, error, list_response, user
 
 
 def people(organization, count):
@@ -133,3 +133,28 @@ def test_an_account_someone_else_owns_fails_only_its_own_job(vendor_app, testco)
     jobs = queue_jobs(vendor_app, [AccountRequest(user=p) for p in team], trigger="test")
     assert engine.run_jobs([job.pk for job in jobs]) == ["succeeded", "failed", "succeeded"]
     assert AppAccount.objects.get(user=team[1]).last_error == results.OWNED_BY_ANOTHER
+
+
+@responses.activate
+def test_an_account_only_discovered_in_the_app_becomes_the_persons(vendor_app, testco):
+    (person,) = people(testco, 1)
+    discovered = AppAccount.objects.create(
+        organization=testco,
+        app=vendor_app,
+        remote_id=f"r-{person.email}",
+        email=person.email,
+        origin=AppAccount.Origin.DISCOVERED,
+        status=Status.ACTIVE,
+    )
+    responses.get(USERS, json=list_response(user(f"r-{person.email}", person.email)))
+    (job,) = queue_jobs(
+        vendor_app, [AccountRequest(user=person, action=Job.Action.LINK)], trigger="test"
+    )
+    assert engine.run_job(job.pk) == "succeeded"
+    assert not AppAccount.objects.filter(pk=discovered.pk).exists()
+    account = AppAccount.objects.get(app=vendor_app)
+    assert (account.user, account.remote_id, account.status) == (
+        person,
+        f"r-{person.email}",
+        Status.ACTIVE,
+    )
