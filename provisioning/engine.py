@@ -22,6 +22,7 @@ from django.utils import timezone
 from apps_catalog.models import TenantApp
 
 from .budget import reserve_slots
+from .bulk import insert_rows, update_rows
 from .connectors.base import NewAccount
 from .connectors.errors import (
     AlreadyExists,
@@ -39,7 +40,6 @@ from .results import (
     SUCCEEDED,
     Outcome,
     record,
-    update_rows,
 )
 from .services import connector_for, enqueue_on_commit, move
 from .status import Status
@@ -175,7 +175,7 @@ def count_attempts(jobs):
     AppAccount.objects.filter(pk__in=[event.account_id for event in events]).update(
         status=Status.PROVISIONING, updated_at=timezone.now()
     )
-    AccountEvent.objects.bulk_create(events)
+    insert_rows(AccountEvent, events)
 
 
 def call(job, connector):

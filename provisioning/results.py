@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
 from . import welcome
+from .bulk import insert_rows, update_rows
 from .connectors.base import RemoteAccount
 from .models import AccountEvent, AppAccount, Connection, Job
 from .services import enqueue_on_commit, move
@@ -68,7 +68,7 @@ def record(connection, outcomes):
             AppAccount.objects.filter(pk__in=discovered).delete()
         update_rows(AppAccount, accounts, ACCOUNT_FIELDS)
         update_rows(Job, [outcome.job for outcome in outcomes], JOB_FIELDS)
-        AccountEvent.objects.bulk_create(events)
+        insert_rows(AccountEvent, events)
         slow_down(connection, outcomes)
         for job in retries:
             enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before)
@@ -80,24 +80,6 @@ def record(connection, outcomes):
                 if o.result == SUCCEEDED
                 and o.origin == AppAccount.Origin.CREATED
                 and o.job.account.user_id
-            ],
-        )
-
-
-def update_rows(model, rows, fields):
-    """Saves these fields of many rows: one UPDATE each, sent together (executemany is one
-    round trip on psycopg). Django's bulk_update builds a CASE per field and row, which cost
-    more than the vendor call."""
-    meta, quote = model._meta, db.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
-    with db.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",
-            [
-                [column.get_db_prep_save(getattr(row, column.attname), db) for column in columns]
-                + [meta.pk.get_db_prep_value(row.pk, db)]
-                for row in rows
             ],
         )
 

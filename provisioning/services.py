@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .connectors.errors import ConnectorError
 from .connectors.http import redact
 from .connectors.registry import connector_class
@@ -158,12 +159,13 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
                 },
             )
         )
-    AppAccount.objects.bulk_create(new_accounts, batch_size=1000)
+    insert_rows(AppAccount, new_accounts)
     for account in retried:
         account.last_error = ""
         move(account, Status.PENDING, actor=requested_by, message=f"Queued again ({trigger}).")
-    Job.objects.bulk_create(jobs, batch_size=1000)
-    AccountEvent.objects.bulk_create(
+    insert_rows(Job, jobs)
+    insert_rows(
+        AccountEvent,
         [
             AccountEvent(
                 organization_id=app.organization_id,
@@ -177,7 +179,6 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
             for job in jobs
             if job.account.pk not in retried_ids
         ],
-        batch_size=1000,
     )
     enqueue_on_commit(app.organization_id, [job.pk for job in jobs])
     return jobs
