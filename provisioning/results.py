@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import welcome
-from .bulk import insert_rows, update_rows
+from .bulk import insert_rows, update_alike, update_rows
 from .connectors.base import RemoteAccount
 from .models import AccountEvent, AppAccount, Connection, Job
 from .services import enqueue_on_commit, move
@@ -44,7 +44,13 @@ ACCOUNT_FIELDS = [
     "status",
     "updated_at",
 ]
-JOB_FIELDS = ["state", "attempts", "not_before", "last_error", "lease_until", "finished_at"]
+# What each way of ending changes in the job row.
+JOB_FIELDS = {
+    SUCCEEDED: ["state", "finished_at", "last_error", "lease_until"],
+    FAILED: ["state", "finished_at", "last_error", "lease_until"],
+    RETRYING: ["state", "not_before", "last_error", "lease_until"],
+    HELD: ["state", "attempts", "last_error", "lease_until"],
+}
 
 
 def record(connection, outcomes):
@@ -67,7 +73,8 @@ def record(connection, outcomes):
         if discovered:
             AppAccount.objects.filter(pk__in=discovered).delete()
         update_rows(AppAccount, accounts, ACCOUNT_FIELDS)
-        update_rows(Job, [outcome.job for outcome in outcomes], JOB_FIELDS)
+        for result, fields in JOB_FIELDS.items():
+            update_alike(Job, [o.job for o in outcomes if o.result == result], fields)
         insert_rows(AccountEvent, events)
         slow_down(connection, outcomes)
         for job in retries:
