@@ -251,11 +251,13 @@ def perform(job, account, connector):
 
 def release(jobs):
     """Back to the queue until their reserved slots come."""
+    now = timezone.now()
     for job in jobs:
         job.state, job.not_before, job.lease_until = Job.State.QUEUED, job.slot_at, None
-    update_rows(Job, jobs, ["state", "not_before", "slot_at", "lease_until"])
+        job.enqueued_at = now
+    update_rows(Job, jobs, ["state", "not_before", "slot_at", "lease_until", "enqueued_at"])
     for job in jobs:
-        enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at)
+        enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at, marked=True)
 
 
 def mark_broken(connection, message):

@@ -48,7 +48,7 @@ ACCOUNT_FIELDS = [
 JOB_FIELDS = {
     SUCCEEDED: ["state", "finished_at", "last_error", "lease_until"],
     FAILED: ["state", "finished_at", "last_error", "lease_until"],
-    RETRYING: ["state", "not_before", "last_error", "lease_until"],
+    RETRYING: ["state", "not_before", "last_error", "lease_until", "enqueued_at"],
     HELD: ["state", "attempts", "last_error", "lease_until"],
 }
 
@@ -78,7 +78,7 @@ def record(connection, outcomes):
         insert_rows(AccountEvent, events)
         slow_down(connection, outcomes)
         for job in retries:
-            enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before)
+            enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before, marked=True)
         welcome.schedule(
             outcomes[0].job.organization_id,
             [
@@ -153,6 +153,7 @@ def retrying(outcome, now):
     job, account = outcome.job, outcome.job.account
     job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
     job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
+    job.enqueued_at = now  # its message goes when this commits
     account.last_error = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
     return move(account, Status.PENDING, job=job, message=account.last_error, save=False)
 

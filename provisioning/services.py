@@ -121,6 +121,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
         for account in AppAccount.objects.filter(app=app, user_id__in=[r.user.pk for r in requests])
     }
     new_accounts, retried, jobs = [], [], []
+    now = timezone.now()
     retried_ids = set()
     for request in requests:
         account = by_user.get(request.user.pk)
@@ -153,6 +154,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
                 action=request.action,
                 trigger=trigger,
                 requested_by=requested_by,
+                enqueued_at=now,  # its message goes when this commits
                 options={
                     "set_password": request.set_password,
                     "lookup_first": request.lookup_first or account.pk in retried_ids,
@@ -180,7 +182,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
             if job.account.pk not in retried_ids
         ],
     )
-    enqueue_on_commit(app.organization_id, [job.pk for job in jobs])
+    enqueue_on_commit(app.organization_id, [job.pk for job in jobs], marked=True)
     return jobs
 
 
@@ -200,21 +202,23 @@ def chunk_size(count):
     return max(1, math.ceil(count / (threads * max(rounds, 1))))
 
 
-def enqueue_on_commit(organization_id, job_ids, eta=None):
+def enqueue_on_commit(organization_id, job_ids, eta=None, marked=False):
     """Tasks are sent once the rows they name are committed (at once outside a transaction)."""
     if job_ids:
-        transaction.on_commit(lambda: enqueue(organization_id, job_ids, eta))
+        transaction.on_commit(lambda: enqueue(organization_id, job_ids, eta, marked))
 
 
-def enqueue(organization_id, job_ids, eta=None):
-    """One message per chunk of jobs: a batch of thousands costs the broker a few hundred
-    messages, yet spreads over every worker thread (each job is still claimed alone)."""
+def enqueue(organization_id, job_ids, eta=None, marked=False):
+    """A batch is cut into chunks, one message each, that keep every worker thread busy.
+    The jobs are marked enqueued first (unless their rows were written so): marking them
+    after would hold their rows while the first worker threads try to claim them."""
     from .tasks import run_jobs
 
+    if not marked:
+        now = timezone.now()
+        for start in range(0, len(job_ids), 1000):
+            Job.objects.filter(pk__in=job_ids[start : start + 1000]).update(enqueued_at=now)
     size = chunk_size(len(job_ids))
     for start in range(0, len(job_ids), size):
         chunk = [str(job_id) for job_id in job_ids[start : start + size]]
         run_jobs.apply_async((str(organization_id), chunk), eta=eta)
-    now = timezone.now()
-    for start in range(0, len(job_ids), 1000):
-        Job.objects.filter(pk__in=job_ids[start : start + 1000]).update(enqueued_at=now)
