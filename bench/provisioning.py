@@ -93,8 +93,8 @@ def scim_server(port, latency_ms=0):
 
 def workers(concurrency, database_env, processes=1):
     """concurrency threads in all, over processes worker processes. The enqueueing side
-    (this process) is told the same, as a deployment's shared WORKER_CONCURRENCY does."""
-    settings.CELERY_WORKER_CONCURRENCY = concurrency
+    (this process) is told the same, as a deployment's WORKER_THREADS does."""
+    settings.WORKER_THREADS = concurrency
     pool = os.environ.get("BENCH_POOL", "threads")
     return [
         start(

@@ -197,7 +197,7 @@ def retry_account(account, by):
 def chunk_size(count):
     """At most JOBS_PER_MESSAGE jobs a message, in a number of messages that is a multiple of
     the worker threads: a batch ends with every thread busy, not with a last few chunks."""
-    threads = settings.CELERY_WORKER_CONCURRENCY
+    threads = settings.WORKER_THREADS
     rounds = math.ceil(count / (threads * settings.JOBS_PER_MESSAGE))
     return max(1, math.ceil(count / (threads * max(rounds, 1))))
 

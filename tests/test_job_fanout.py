@@ -60,7 +60,7 @@ def test_a_failed_account_is_queued_again_with_a_lookup_first(testco, member):
 def test_big_batches_travel_in_chunks_that_keep_every_thread_busy(settings):
     from provisioning.services import chunk_size
 
-    settings.CELERY_WORKER_CONCURRENCY = 8
+    settings.WORKER_THREADS = 8
     settings.JOBS_PER_MESSAGE = 250
     assert chunk_size(3) == 1  # every job on its own thread
     assert chunk_size(160) == 20  # one chunk a thread
