@@ -107,13 +107,12 @@ def run_app_jobs(jobs):
     done = list(stopped.items())
     if not ready:
         return done
-    connector = connector_for(jobs[0].app, connection)
     unrecorded, recorded_at = [], time.monotonic()
     for index, (job, slot) in enumerate(ready):
         wait = (slot - timezone.now()).total_seconds()
         if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
             time.sleep(wait)
-        outcome = call(job, connector)
+        outcome = call(job, connection)
         unrecorded.append(outcome)
         if outcome.result == HELD:  # the credentials are rejected: the rest wait with it
             mark_broken(connection, outcome.message)
@@ -178,9 +177,10 @@ def count_attempts(jobs):
     insert_rows(AccountEvent, events)
 
 
-def call(job, connector):
+def call(job, connection):
     """Calls the vendor for one job; returns its Outcome. Never raises."""
     try:
+        connector = connector_for(job.app, connection)  # the thread's, kept between jobs
         remote, origin, sent = perform(job, job.account, connector)
     except TransientError as error:
         return retry_or_give_up(job, error.message, error.retry_after)

@@ -158,3 +158,21 @@ def test_an_account_only_discovered_in_the_app_becomes_the_persons(vendor_app, t
         f"r-{person.email}",
         Status.ACTIVE,
     )
+
+
+def test_a_connector_that_cannot_be_built_retries_its_jobs_instead_of_stranding_them(
+    vendor_app, testco, monkeypatch
+):
+    from provisioning import services
+    from provisioning.connectors.scim import ScimConnector
+
+    def broken(credentials):
+        raise RuntimeError("a bug in the connector")
+
+    monkeypatch.setattr(ScimConnector, "build", broken)
+    services._connectors.__dict__.clear()  # this thread's connectors
+    jobs = queue_jobs(
+        vendor_app, [AccountRequest(user=p) for p in people(testco, 2)], trigger="test"
+    )
+    assert engine.run_jobs([job.pk for job in jobs]) == ["retrying", "retrying"]
+    assert set(Job.objects.values_list("state", "attempts")) == {(Job.State.QUEUED, 1)}
