@@ -61,8 +61,7 @@ def record(connection, outcomes):
     now = timezone.now()
     events, retries = [], []
     for outcome in outcomes:
-        write = {SUCCEEDED: succeeded, RETRYING: retrying, FAILED: failed, HELD: held}
-        event = write[outcome.result](outcome, now)
+        event = WRITERS[outcome.result](outcome, now)
         if event is not None:
             events.append(event)
         outcome.job.account.updated_at = now
@@ -175,6 +174,10 @@ def held(outcome, now):
     if account.status == Status.PROVISIONING:
         return move(account, Status.PENDING, job=job, message=outcome.message, save=False)
     return None
+
+
+# How each outcome changes its account and job (in memory) and the event it adds.
+WRITERS = {SUCCEEDED: succeeded, RETRYING: retrying, FAILED: failed, HELD: held}
 
 
 def slow_down(connection, outcomes):
