@@ -219,6 +219,7 @@ def database_env():
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "bitium.settings_test",
         "WELCOME_DELAY_SECONDS": os.environ.get("WELCOME_DELAY_SECONDS", "20"),
+        "CELERY_DB_REUSE_MAX": "1000000",  # connections kept across tasks, as in production
     }
 
 

@@ -195,7 +195,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes the database connection around every task unless this is set;
 # bitium/celery.py drops only broken or CONN_MAX_AGE-old connections instead, as requests do.
-CELERY_DB_REUSE_MAX = 1_000_000
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1_000_000)
 
 LOGGING = {
     "version": 1,

@@ -27,3 +27,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: worker threads then get WAL and the busy timeout.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
 WELCOME_DELAY_SECONDS = env.float("WELCOME_DELAY_SECONDS", default=0.0)  # noqa: F405
+# Test workers close their database connections after each task, so the test database can be
+# dropped at the end (the benchmark's workers keep them, as in production).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=0)  # noqa: F405
