@@ -12,6 +12,7 @@ import secrets
 import string
 import time
 from datetime import timedelta
+from functools import cache, partial
 
 from django.conf import settings
 from django.db import connection as db
@@ -107,12 +108,14 @@ def run_app_jobs(jobs):
     done = list(stopped.items())
     if not ready:
         return done
+    # Built once for the chunk; a failure to build is each job's, like any other.
+    get_connector = cache(partial(connector_for, jobs[0].app, connection))
     unrecorded, recorded_at = [], time.monotonic()
     for index, (job, slot) in enumerate(ready):
         wait = (slot - timezone.now()).total_seconds()
         if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
             time.sleep(wait)
-        outcome = call(job, connection)
+        outcome = call(job, get_connector)
         unrecorded.append(outcome)
         if outcome.result == HELD:  # the credentials are rejected: the rest wait with it
             mark_broken(connection, outcome.message)
@@ -177,10 +180,10 @@ def count_attempts(jobs):
     insert_rows(AccountEvent, events)
 
 
-def call(job, connection):
+def call(job, get_connector):
     """Calls the vendor for one job; returns its Outcome. Never raises."""
     try:
-        connector = connector_for(job.app, connection)  # the thread's, kept between jobs
+        connector = get_connector()
         remote, origin, sent = perform(job, job.account, connector)
     except TransientError as error:
         return retry_or_give_up(job, error.message, error.retry_after)
@@ -191,7 +194,8 @@ def call(job, connection):
     except Exception:  # a bug, or a crash between the vendor's answer and our commit
         logger.exception("Job %s raised", job.pk)
         return retry_or_give_up(job, "An unexpected error interrupted the job.", None)
-    return Outcome(job, SUCCEEDED, remote=remote, origin=origin, sent=sent)
+    invited = connector.capabilities.invites
+    return Outcome(job, SUCCEEDED, remote=remote, origin=origin, sent=sent, invited=invited)
 
 
 def retry_or_give_up(job, message, retry_after):
@@ -257,7 +261,7 @@ def release(jobs):
         job.enqueued_at = now
     update_rows(Job, jobs, ["state", "not_before", "slot_at", "lease_until", "enqueued_at"])
     for job in jobs:
-        enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at, marked=True)
+        enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at)
 
 
 def mark_broken(connection, message):

@@ -3,6 +3,8 @@ auto-provisioning applies. An account the console tracks is left alone; an accou
 same email at the vendor is linked (the job looks it up before creating); otherwise one is
 created with the username convention's username."""
 
+from django.contrib.auth import get_user_model
+
 from accounts.usernames import base_username, unique_username
 from groups.models import AssignmentSettings
 
@@ -66,8 +68,5 @@ def on_members_added(sender, group, people, by=None, **kwargs):
 def members_to_provision(app, groups):
     """The people of these groups the app does not track yet: what the offer counts."""
     tracked = AppAccount.objects.filter(app=app, user__isnull=False).values("user_id")
-    people = {}
-    for group in groups:
-        for person in group.members.filter(is_active=True).exclude(pk__in=tracked):
-            people[person.pk] = person
-    return list(people.values())
+    members = get_user_model().objects.filter(is_active=True, memberships__group__in=groups)
+    return list(members.exclude(pk__in=tracked).distinct())

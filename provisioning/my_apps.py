@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .models import AppAccount
-from .services import move
+from .services import record_first_sign_in
 from .status import Status
 
 VISIBLE = [Status.CREATED, Status.INVITED, Status.ACTIVE, Status.PENDING, Status.PROVISIONING]
@@ -60,10 +60,7 @@ def open_app(request, account_id):
     """Passes the person into the app; the first time marks the account Active."""
     account = own_account(request, account_id)
     if account.status in (Status.CREATED, Status.INVITED):
-        with transaction.atomic():
-            account.first_sign_in_at = timezone.now()
-            account.save(update_fields=["first_sign_in_at"])
-            move(account, Status.ACTIVE, actor=request.user, message="First sign-in via My Apps.")
+        record_first_sign_in(account, "First sign-in via My Apps.", actor=request.user)
     url = account.app.sign_in_url or account.app.catalog_app.sign_in_url
     if not url:
         messages.info(request, f"{account.app.name} has no sign-in address yet: ask your admin.")

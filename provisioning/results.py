@@ -32,6 +32,7 @@ class Outcome:
     origin: str = ""
     sent: dict = field(default_factory=dict)
     retry_after: float | None = None
+    invited: bool = False  # the vendor emails an invitation: a new account starts "invited"
     uncount: bool = False  # its attempt was counted, but the vendor was never called
 
 
@@ -77,7 +78,7 @@ def record(connection, outcomes):
         insert_rows(AccountEvent, events)
         slow_down(connection, outcomes)
         for job in retries:
-            enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before, marked=True)
+            enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before)
         welcome.schedule(
             outcomes[0].job.organization_id,
             [
@@ -120,12 +121,13 @@ def succeeded(outcome, now):
     account.username = remote.username or account.username
     account.origin = outcome.origin
     account.last_error = ""
+    new_status = Status.INVITED if outcome.invited else Status.CREATED
     if outcome.origin == AppAccount.Origin.LINKED:
         to_status, message = Status.ACTIVE, "Linked to the existing account."
     elif "looked up" in outcome.sent:
-        to_status, message = created_status(job), "Found the account an earlier attempt created."
+        to_status, message = new_status, "Found the account an earlier attempt created."
     else:
-        to_status, message = created_status(job), "Account created."
+        to_status, message = new_status, "Account created."
     job.state, job.finished_at, job.last_error, job.lease_until = Job.State.SUCCEEDED, now, "", None
     return move(
         account,
@@ -139,13 +141,6 @@ def succeeded(outcome, now):
             "answer": {"remote_id": remote.remote_id, "username": remote.username},
         },
     )
-
-
-def created_status(job):
-    from .connectors.registry import connector_class
-
-    invites = connector_class(job.app.catalog_app.connector_key).capabilities.invites
-    return Status.INVITED if invites else Status.CREATED
 
 
 def retrying(outcome, now):

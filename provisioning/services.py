@@ -51,6 +51,15 @@ def move(account, to_status, *, job=None, actor=None, message="", detail=None, s
     return event
 
 
+def record_first_sign_in(account, message, actor=None):
+    """A created or invited account is used for the first time: it becomes Active."""
+    with transaction.atomic():
+        event = move(account, Status.ACTIVE, actor=actor, message=message, save=False)
+        account.first_sign_in_at = timezone.now()
+        account.save(update_fields=["status", "first_sign_in_at", "updated_at"])
+        event.save()
+
+
 _connectors = threading.local()
 
 
@@ -104,8 +113,9 @@ def resume_held_jobs(app):
     """Jobs that waited for working credentials go back to the queue."""
     held = list(Job.objects.filter(app=app, state=Job.State.HELD).values_list("pk", flat=True))
     if held:
+        now = timezone.now()
         Job.objects.filter(pk__in=held).update(
-            state=Job.State.QUEUED, not_before=timezone.now(), last_error=""
+            state=Job.State.QUEUED, not_before=now, last_error="", enqueued_at=now
         )
         enqueue_on_commit(app.organization_id, held)
     return len(held)
@@ -182,7 +192,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
             if job.account.pk not in retried_ids
         ],
     )
-    enqueue_on_commit(app.organization_id, [job.pk for job in jobs], marked=True)
+    enqueue_on_commit(app.organization_id, [job.pk for job in jobs])
     return jobs
 
 
@@ -202,22 +212,18 @@ def chunk_size(count):
     return max(1, math.ceil(count / (threads * max(rounds, 1))))
 
 
-def enqueue_on_commit(organization_id, job_ids, eta=None, marked=False):
+def enqueue_on_commit(organization_id, job_ids, eta=None):
     """Tasks are sent once the rows they name are committed (at once outside a transaction)."""
     if job_ids:
-        transaction.on_commit(lambda: enqueue(organization_id, job_ids, eta, marked))
+        transaction.on_commit(lambda: enqueue(organization_id, job_ids, eta))
 
 
-def enqueue(organization_id, job_ids, eta=None, marked=False):
+def enqueue(organization_id, job_ids, eta=None):
     """A batch is cut into chunks, one message each, that keep every worker thread busy.
-    The jobs are marked enqueued first (unless their rows were written so): marking them
-    after would hold their rows while the first worker threads try to claim them."""
+    The caller sets the jobs' enqueued_at in the write that queues them (an UPDATE after the
+    messages would hold the rows the first worker threads try to claim)."""
     from .tasks import run_jobs
 
-    if not marked:
-        now = timezone.now()
-        for start in range(0, len(job_ids), 1000):
-            Job.objects.filter(pk__in=job_ids[start : start + 1000]).update(enqueued_at=now)
     size = chunk_size(len(job_ids))
     for start in range(0, len(job_ids), size):
         chunk = [str(job_id) for job_id in job_ids[start : start + size]]

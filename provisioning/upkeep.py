@@ -5,13 +5,12 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .connectors.errors import ConnectorError
 from .models import AppAccount, Connection, Job
-from .services import connector_for, enqueue, move
+from .services import connector_for, enqueue, record_first_sign_in
 from .status import Status
 
 logger = logging.getLogger("provisioning.upkeep")
@@ -37,6 +36,7 @@ def sweep():
     for job_id, organization_id in due.values_list("pk", "organization_id")[:5000]:
         by_organization.setdefault(organization_id, []).append(job_id)
     for organization_id, job_ids in by_organization.items():
+        Job.objects.filter(pk__in=job_ids).update(enqueued_at=now)
         enqueue(organization_id, job_ids)
     return sum(len(ids) for ids in by_organization.values())
 
@@ -68,9 +68,6 @@ def refresh_sign_ins():
             account = accounts.get(remote_id)
             if account is None:
                 continue
-            with transaction.atomic():
-                account.first_sign_in_at = timezone.now()
-                account.save(update_fields=["first_sign_in_at"])
-                move(account, Status.ACTIVE, message="The app reports the first sign-in.")
+            record_first_sign_in(account, "The app reports the first sign-in.")
             activated += 1
     return activated
