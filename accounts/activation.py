@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from notifications.services import queue_email
+
 from .models import Activation
 
 SALT = "bitium.accounts.activation"
@@ -30,6 +32,18 @@ def activation_urls(users):
         )
         for a in activations
     ]
+
+
+def send_new_link(person):
+    """The "send me a new link" email: a fresh activation link, nothing else."""
+    queue_email(
+        [person.email],
+        "accounts/email/activation_subject.txt",
+        "accounts/email/activation.txt",
+        "accounts/email/activation.html",
+        {"person": person, "organization": person.organization, "url": activation_url(person)},
+        organization_id=person.organization_id,
+    )
 
 
 def resolve(token):

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_scopes import scope, scopes_disabled
 
-from notifications import services as notifications
 from notifications.models import Email
-from notifications.services import queue_email
+from notifications.services import retry_email as send_again
 
 from . import activation as activation_links
 from . import services
@@ -133,7 +132,7 @@ def organization_settings(request):
 def retry_email(request, email_id):
     """Retry on an email that kept failing (the mail server was down, say)."""
     email = get_object_or_404(Email, pk=email_id, state=Email.State.FAILED)
-    notifications.retry_email(email)
+    send_again(email)
     messages.success(request, f"Sending “{email.subject}” to {email.to} again.")
     return redirect("settings")
 
@@ -195,21 +194,6 @@ def resend_activation(request):
             ).first()
         if person is not None:
             with scope(organization=person.organization_id):
-                send_activation_link(person)
+                activation_links.send_new_link(person)
     messages.info(request, "If that email belongs to an account, a new link is on its way.")
     return redirect("login")
-
-
-def send_activation_link(person):
-    queue_email(
-        [person.email],
-        "accounts/email/activation_subject.txt",
-        "accounts/email/activation.txt",
-        "accounts/email/activation.html",
-        {
-            "person": person,
-            "organization": person.organization,
-            "url": activation_links.activation_url(person),
-        },
-        organization_id=person.organization_id,
-    )

@@ -1,6 +1,9 @@
 """Manage Apps: adding catalog apps to an organization."""
 
+from django.conf import settings
 from django.db.models import Count, Q
+
+from notifications.services import queue_email
 
 from .models import CatalogApp, TenantApp
 
@@ -70,10 +73,6 @@ def choose_columns(user, keys):
 
 def request_auto_provisioning(organization, by, form):
     """Stores the request and tells support; the admin follows its state in the console."""
-    from django.conf import settings
-
-    from notifications.services import queue_email
-
     support_request = form.save(commit=False)
     support_request.organization = organization
     support_request.requested_by = by
