@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount
 from .errors import AuthenticationError, NotFound, PermanentError, TransientError
+from .http import AccessToken
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 API = "https://admin.googleapis.com/admin/directory/v1"
@@ -47,7 +48,9 @@ class GoogleWorkspaceConnector(Connector):
     capabilities = Capabilities(create=True, set_password=True, list_accounts=True)
     default_rate_limit_per_minute = 600  # Directory API: 2,400 queries a minute per user
 
-    _token, _token_expires = None, 0.0
+    def __init__(self, credentials, http):
+        super().__init__(credentials, http)
+        self.access_token = AccessToken(http, self.grant)
 
     def key_info(self):
         try:
@@ -82,21 +85,16 @@ class GoogleWorkspaceConnector(Connector):
         signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input}.{b64url(signature)}"
 
-    def access_token(self):
-        if self._token is None or time.monotonic() > self._token_expires:
-            response = self.http.request(
-                "POST",
-                TOKEN_URL,
-                data={
-                    "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                    "assertion": self.assertion(int(time.time())),
-                },
-            )
-            grant = response.json()
-            self._token = grant["access_token"]
-            self.http.secrets.append(self._token)
-            self._token_expires = time.monotonic() + int(grant.get("expires_in", 3600)) - 60
-        return self._token
+    def grant(self):
+        response = self.http.request(
+            "POST",
+            TOKEN_URL,
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": self.assertion(int(time.time())),
+            },
+        )
+        return response.json()
 
     def call(self, method, path, **kwargs):
         headers = {"Authorization": f"Bearer {self.access_token()}"}

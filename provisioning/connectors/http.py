@@ -110,6 +110,24 @@ def vendor_detail(response):
     return str(body)[:200]
 
 
+class AccessToken:
+    """An OAuth access token, asked for on first use and again a minute before it expires.
+    grant() makes the vendor's own token request and returns its JSON answer; each token
+    joins the secrets the HTTP helper keeps out of logs and messages."""
+
+    def __init__(self, http, grant):
+        self.http, self.grant = http, grant
+        self.token, self.expires = None, 0.0
+
+    def __call__(self):
+        if self.token is None or time.monotonic() > self.expires:
+            answer = self.grant()
+            self.token = answer["access_token"]
+            self.http.secrets.append(self.token)
+            self.expires = time.monotonic() + int(answer.get("expires_in", 3600)) - 60
+        return self.token
+
+
 class VendorHTTP:
     def __init__(self, *, secrets=(), timeout=None, session=None, allow_private=None):
         self.secrets = [s for s in secrets if s]

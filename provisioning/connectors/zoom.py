@@ -8,10 +8,9 @@ developers.zoom.us/docs/api/users/: POST /v2/users {"action": "create" | "autoCr
 GET /v2/users with page_size and next_page_token; GET /v2/users/{email} for a lookup.
 An existing user answers 409 (code 1005); rate limits answer 429 with Retry-After."""
 
-import time
-
 from .base import Capabilities, Connector, CredentialField, RemoteAccount
 from .errors import NotFound
+from .http import AccessToken
 
 TOKEN_URL = "https://zoom.us/oauth/token"
 API = "https://api.zoom.us/v2"
@@ -39,27 +38,21 @@ class ZoomConnector(Connector):
     capabilities = Capabilities(create=True, set_password=False, list_accounts=True)
     default_rate_limit_per_minute = 60  # "Medium" rate-limited endpoints on most plans
 
-    _token, _token_expires = None, 0.0
+    def __init__(self, credentials, http):
+        super().__init__(credentials, http)
+        self.access_token = AccessToken(http, self.grant)
 
-    def access_token(self):
-        if self._token is None or time.monotonic() > self._token_expires:
-            response = self.http.request(
-                "POST",
-                TOKEN_URL,
-                params={
-                    "grant_type": "account_credentials",
-                    "account_id": self.credentials.get("account_id", ""),
-                },
-                auth=(
-                    self.credentials.get("client_id", ""),
-                    self.credentials.get("client_secret", ""),
-                ),
-            )
-            grant = response.json()
-            self._token = grant["access_token"]
-            self.http.secrets.append(self._token)  # never logged either
-            self._token_expires = time.monotonic() + int(grant.get("expires_in", 3600)) - 60
-        return self._token
+    def grant(self):
+        response = self.http.request(
+            "POST",
+            TOKEN_URL,
+            params={
+                "grant_type": "account_credentials",
+                "account_id": self.credentials.get("account_id", ""),
+            },
+            auth=(self.credentials.get("client_id", ""), self.credentials.get("client_secret", "")),
+        )
+        return response.json()
 
     def call(self, method, path, **kwargs):
         headers = {"Authorization": f"Bearer {self.access_token()}"}
