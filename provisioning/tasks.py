@@ -1,9 +1,10 @@
 """Celery tasks: thin wrappers that take ids, enter the tenant's scope and call the engine."""
 
 from celery import shared_task
+from django.conf import settings
 from django_scopes import scope, scopes_disabled
 
-from . import engine, upkeep
+from . import engine, mapping, upkeep, welcome
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -20,18 +21,12 @@ def sweep():
 
 @shared_task(acks_late=True, ignore_result=True)
 def read_accounts(organization_id, run_id):
-    from . import mapping
-
     with scope(organization=organization_id):
         return mapping.read_in_background(run_id)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=30)
 def send_welcomes(self, organization_id, user_ids):
-    from django.conf import settings
-
-    from . import welcome
-
     with scope(organization=organization_id):
         waiting = welcome.send_welcomes(user_ids)
     if waiting:  # sibling seats still in flight
