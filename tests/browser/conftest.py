@@ -11,7 +11,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 
 def pytest_collection_modifyitems(items):
+    # This hook sees the whole session's items, not only this folder's.
+    here = os.path.dirname(__file__)
     for item in items:
+        if not str(item.path).startswith(here):
+            continue
         item.add_marker(pytest.mark.browser)
         if not os.path.exists(CHROMIUM):
             item.add_marker(pytest.mark.skip(reason="Debian's chromium is not installed"))
