@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Python 3.12 is needed, found " + sys.version' 
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --group dev
+	$(PY) -m pip install --quiet --no-deps --group scim-servers
 	@touch $(STAMP)
 
 run: install

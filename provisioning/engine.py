@@ -7,6 +7,7 @@ before creating it. Results are written a run at a time, a few statements for th
 per-job ORM work, not the vendor, was what a worker spent its time on.
 """
 
+import contextlib
 import logging
 import secrets
 import string
@@ -24,7 +25,7 @@ from apps_catalog.models import TenantApp
 
 from .budget import reserve_slots
 from .bulk import insert_rows, update_rows
-from .connectors.base import NewAccount
+from .connectors.base import NewAccount, identity_match
 from .connectors.errors import (
     AlreadyExists,
     AuthenticationError,
@@ -110,7 +111,24 @@ def run_app_jobs(jobs):
         return done
     # Built once for the chunk; a failure to build is each job's, like any other.
     get_connector = cache(partial(connector_for, jobs[0].app, connection))
-    unrecorded, recorded_at = [], time.monotonic()
+    with shared_reads(get_connector):
+        done += run_ready(connection, ready, get_connector)
+    return done
+
+
+@contextlib.contextmanager
+def shared_reads(get_connector):
+    """The chunk's vendor calls run inside the connector's batch (see Connector.batch)."""
+    try:
+        connector = get_connector()
+    except Exception:  # each job reports it
+        connector = None
+    with connector.batch() if connector else contextlib.nullcontext():
+        yield
+
+
+def run_ready(connection, ready, get_connector):
+    done, unrecorded, recorded_at = [], [], time.monotonic()
     for index, (job, slot) in enumerate(ready):
         wait = (slot - timezone.now()).total_seconds()
         if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
@@ -208,19 +226,19 @@ def perform(job, account, connector):
     """Calls the vendor. Returns (remote account, origin, what was sent: no secrets)."""
     lookup = {"email": account.email, "username": account.username}
     if job.action == Job.Action.LINK:
-        remote = connector.find_account(**lookup)
+        remote = look_up(connector, **lookup)
         if remote is None:
             raise PermanentError(f"No account with {account.email} was found in the app.")
         return remote, AppAccount.Origin.LINKED, {"looked up": lookup}
     if job.attempts > 1:
         # An earlier attempt may have reached the vendor: never create the account twice.
-        remote = connector.find_account(**lookup)
+        remote = look_up(connector, **lookup)
         if remote is not None:
             return remote, account.origin, {"looked up": lookup}
     elif job.options.get("lookup_first"):
         # The person may have an account already: link it. By email only: a username from
         # a convention may belong to somebody else.
-        remote = connector.find_account(email=account.email)
+        remote = look_up(connector, email=account.email)
         if remote is not None:
             return remote, AppAccount.Origin.LINKED, {"looked up": {"email": account.email}}
     password = None
@@ -242,15 +260,31 @@ def perform(job, account, connector):
     try:
         remote = connector.create_account(new_account)
     except AlreadyExists:
-        remote = connector.find_account(**lookup)
+        remote = look_up(connector, **lookup)
         if remote is None:
             raise PermanentError(
-                "The app says this account exists but could not find it by email or username."
+                f"The app says an account with the username {account.username} or the email "
+                f"{account.email} exists, but none of its accounts is this person's (a username "
+                "held by an account with another email is somebody else's). Choose another "
+                "username, or link the account by hand."
             ) from None
         return remote, AppAccount.Origin.LINKED, sent | {"answer": "already exists: linked"}
     if password:
         account.secrets = {"temporary_password": password}
     return remote, AppAccount.Origin.CREATED, sent
+
+
+def look_up(connector, *, email, username=""):
+    """find_account, the identity checked once more: whatever a connector returns, an
+    account that is not this person's is never linked."""
+    remote = connector.find_account(email=email, username=username)
+    if remote is not None and not identity_match(remote, email=email, username=username):
+        raise PermanentError(
+            f"The app answered the lookup of {email} with account {remote.remote_id} "
+            f"({remote.email or remote.username or 'no email'}), which is not this person's: "
+            "it was not linked."
+        )
+    return remote
 
 
 def release(jobs):

@@ -28,8 +28,16 @@ def read_accounts(app, connector, run=None):
     known = set(
         AppAccount.objects.filter(app=app).exclude(remote_id="").values_list("remote_id", flat=True)
     )
-    batch, count = [], 0
+    batch, count, problems, problem_count = [], 0, [], 0
     for remote in connector.list_accounts():
+        if remote.problem:  # read in part, or (no id) not at all: the admin is told which
+            problem_count += 1
+            if len(problems) < AccountRead.PROBLEMS_KEPT:
+                problems.append(
+                    {"id": remote.remote_id or remote.username, "problem": remote.problem}
+                )
+        if not remote.remote_id:
+            continue
         count += 1
         if remote.remote_id not in known:
             known.add(remote.remote_id)
@@ -54,7 +62,11 @@ def read_accounts(app, connector, run=None):
     AppAccount.objects.bulk_create(batch, batch_size=BATCH, ignore_conflicts=True)
     if run is not None:
         AccountRead.objects.filter(pk=run.pk).update(
-            read_count=count, state=AccountRead.State.DONE, finished_at=timezone.now()
+            read_count=count,
+            state=AccountRead.State.DONE,
+            finished_at=timezone.now(),
+            problems=problems,
+            problem_count=problem_count,
         )
     return count
 

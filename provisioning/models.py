@@ -197,10 +197,16 @@ class AccountRead(models.Model):
     read_count = models.PositiveIntegerField(default=0)
     expected_count = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Accounts the app answered that could not be read whole: [{"id", "problem"}], the first
+    # PROBLEMS_KEPT of problem_count.
+    problems = models.JSONField(default=list, blank=True)
+    problem_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(organization="organization")
+
+    PROBLEMS_KEPT = 20
 
     class Meta:
         ordering = ["-started_at"]

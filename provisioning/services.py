@@ -69,12 +69,13 @@ def connector_for(app, connection=None):
     connection = connection or app.connection
     cls = connector_class(app.catalog_app.connector_key)
     # Keyed by what the connector is made of: new credentials make a new connector.
-    key = (connection.pk, cls, json.dumps(connection.credentials, sort_keys=True))
+    made_of = [connection.credentials, connection.server_info]
+    key = (connection.pk, cls, json.dumps(made_of, sort_keys=True))
     cache = _connectors.__dict__.setdefault("by_connection", {})
     if key not in cache:
         if len(cache) > 50:  # old credentials' connectors
             cache.clear()
-        cache[key] = cls.build(connection.credentials)
+        cache[key] = cls.build(connection.credentials, server_info=connection.server_info)
     return cache[key]
 
 

@@ -56,6 +56,7 @@ def credentials_step(request, app, cls, connection):
 
 
 def mapping_step(request, app, cls, connection, errors=None, status=200):
+    run = None
     if errors is None:  # a fresh visit reads the app's accounts again (a POST's errors don't)
         try:
             run = current_read(app, connection, refresh="refresh" in request.GET)
@@ -71,6 +72,7 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
     context = {
         "app": app,
         "mapping": mapping,
+        "run": run,
         "capabilities": services.connector_for(app, connection).capabilities,
         "tab": "assign",
         "errors": errors or {},

@@ -131,6 +131,8 @@ def vendor_app(testco):
         app=app,
         state=Connection.State.CONNECTED,
         credentials={"base_url": BASE, "auth": "bearer", "token": "vendor-secret-token-123"},
+        # As Confirm stores it for a server whose filters were proven to work.
+        server_info={"filter": True, "filters": {"userName": True, "emails.value": True}},
     )
     return app
 
@@ -213,3 +215,8 @@ def wait_until_settled(timeout=30.0):
         return not busy and not unannounced
 
     wait_for(settled, timeout=timeout)
+
+
+# --- a second, independent real SCIM server: django-scim2, in a subprocess ----------------
+
+from .scim_servers.fixtures import django_scim2_server, django_scim2_server_process  # noqa: E402,F401

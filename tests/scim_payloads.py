@@ -39,7 +39,8 @@ def error(status, detail, scim_type=None):
 
 
 def register_discovery(base):
-    """The vendor's ServiceProviderConfig and ResourceTypes (RFC 7644 §4), for `responses`."""
+    """The vendor's ServiceProviderConfig, ResourceTypes and Schemas (RFC 7644 §4), for
+    `responses`."""
     import responses
 
     responses.get(
@@ -66,6 +67,18 @@ def register_discovery(base):
                 "name": "User",
                 "endpoint": "/Users",
                 "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
+            }
+        ),
+    )
+    responses.get(
+        f"{base}/Schemas",
+        content_type=SCIM_JSON,
+        json=list_response(
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+                "id": "urn:ietf:params:scim:schemas:core:2.0:User",
+                "name": "User",
+                "attributes": [],
             }
         ),
     )

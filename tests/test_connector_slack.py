@@ -25,8 +25,12 @@ TOKEN = "xoxp-slack-admin-token"
 SCIM_JSON = "application/scim+json"
 
 
+# What Confirm stores for a Slack that filters as its docs say.
+PROVEN = {"filter": True, "filters": {"userName": True, "emails.value": True}}
+
+
 def slack():
-    return SlackConnector.build({"token": TOKEN})
+    return SlackConnector.build({"token": TOKEN}, server_info=PROVEN)
 
 
 def slack_user(remote_id, email, username):
@@ -104,7 +108,7 @@ def test_create_sends_no_password_and_slack_invites():
     assert request.headers["Content-Type"] == SCIM_JSON
     body = json.loads(request.body)
     assert body["userName"] == "nina" and body["emails"][0]["value"] == "nina@testco.example"
-    assert body["name"] == {"givenName": "Nina", "familyName": "New"}
+    assert body["name"] == {"givenName": "Nina", "familyName": "New", "formatted": "Nina New"}
     assert "password" not in body  # Slack's capabilities never set one
     assert SlackConnector.capabilities.invites and not SlackConnector.capabilities.set_password
 

@@ -1,6 +1,9 @@
 """What every connector declares and does. One module per vendor subclasses Connector."""
 
+import contextlib
 from dataclasses import dataclass, field
+
+from .errors import PermanentError
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,43 @@ class RemoteAccount:
     first_name: str = ""
     last_name: str = ""
     active: bool = True
+    emails: tuple = ()  # every address the app lists for the account, the primary among them
     raw: dict = field(default_factory=dict, repr=False)
+    problem: str = ""  # what could not be read of it (the rest was)
+
+    def addresses(self):
+        return {a.casefold() for a in (self.email, *self.emails) if a}
+
+
+def identity_match(remote, *, email="", username=""):
+    """How an account found in an app is known to be the one asked for: "email" (one of its
+    addresses, or its userName, is the email), "username" (its username, compared without
+    case as RFC 7643 compares userName, on an account with no other email), or "" when it is
+    somebody else's. A username held by an account with another email is somebody else's."""
+    addresses = remote.addresses()
+    if email and (email.casefold() in addresses or remote.username.casefold() == email.casefold()):
+        return "email"
+    if username and remote.username.casefold() == username.casefold():
+        if not email or not addresses:
+            return "username"
+    return ""
+
+
+def identify(candidates, *, email="", username=""):
+    """The one account among candidates that is the one asked for, or None. Two that match is
+    a failure with a reason, never a guess."""
+    matches = {}
+    for remote in candidates:
+        if remote.remote_id and identity_match(remote, email=email, username=username):
+            matches[remote.remote_id] = remote
+    if len(matches) > 1:
+        asked = " or ".join(filter(None, [email, username]))
+        ids = ", ".join(sorted(matches)[:5])
+        raise PermanentError(
+            f"{len(matches)} accounts in the app match {asked} (ids {ids}): the console will "
+            "not guess which is this person's. Remove the duplicate in the app, then retry."
+        )
+    return next(iter(matches.values()), None)
 
 
 class Connector:
@@ -50,6 +89,7 @@ class Connector:
     credential_fields: tuple[CredentialField, ...] = ()
     capabilities = Capabilities()
     default_rate_limit_per_minute = 600
+    server_info = None  # what test_connection() found, as stored on the app's connection
 
     def __init__(self, credentials: dict, http):
         self.credentials = credentials
@@ -65,10 +105,14 @@ class Connector:
         ]
 
     @classmethod
-    def build(cls, credentials, **http_options):
+    def build(cls, credentials, server_info=None, **http_options):
         from .http import VendorHTTP
 
-        return cls(credentials, VendorHTTP(secrets=cls.secret_values(credentials), **http_options))
+        connector = cls(
+            credentials, VendorHTTP(secrets=cls.secret_values(credentials), **http_options)
+        )
+        connector.server_info = server_info
+        return connector
 
     @classmethod
     def credential_problems(cls, credentials):
@@ -88,7 +132,14 @@ class Connector:
         raise NotImplementedError
 
     def find_account(self, *, email="", username="") -> RemoteAccount | None:
+        """The account whose email or username is the one asked for (see identify()), never
+        merely the first one a vendor's search returned."""
         raise NotImplementedError
+
+    def batch(self):
+        """Wraps the vendor calls of one claimed chunk: a connector may keep what it read
+        there for the chunk's other jobs (no job of the chunk is running anywhere else)."""
+        return contextlib.nullcontext()
 
     def create_account(self, new_account: NewAccount) -> RemoteAccount:
         raise NotImplementedError

@@ -10,7 +10,7 @@ REST API, version 2022-11-28 (docs.github.com/en/rest):
 Pagination follows the Link header; rate limits answer 403 or 429 with Retry-After or
 X-RateLimit-Remaining: 0 (the HTTP helper turns both into a retry)."""
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import NotFound, PermanentError
 
 API = "https://api.github.com"
@@ -79,12 +79,8 @@ class GitHubConnector(Connector):
 
     def find_account(self, *, email="", username=""):
         # GitHub does not show members' emails: a pending invitation is what email finds.
-        for invitation in self.pages("/invitations"):
-            if email and (invitation.get("email") or "").lower() == email.lower():
-                return invitation_account(invitation)
-            if username and invitation.get("login") == username:
-                return invitation_account(invitation)
-        return None
+        invitations = map(invitation_account, self.pages("/invitations"))
+        return identify(invitations, email=email, username=username)
 
     def create_account(self, new_account):
         response = self.http.request(

@@ -15,7 +15,7 @@ import time
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import AuthenticationError, NotFound, PermanentError, TransientError
 from .http import AccessToken
 
@@ -129,9 +129,11 @@ class GoogleWorkspaceConnector(Connector):
         if not key or "@" not in key:
             return None
         try:
-            return google_account(self.call("GET", f"/users/{key}").json())
+            user = self.call("GET", f"/users/{key}").json()
         except NotFound:
             return None
+        # Directory answers an alias with its user: the alias is among the user's addresses.
+        return identify([google_account(user)], email=email, username=username)
 
     def create_account(self, new_account):
         body = {
@@ -154,4 +156,7 @@ def google_account(user):
         first_name=name.get("givenName", ""),
         last_name=name.get("familyName", ""),
         active=not user.get("suspended", False),
+        emails=tuple(
+            [*user.get("aliases", []), *(e.get("address", "") for e in user.get("emails", []))]
+        ),
     )

@@ -8,7 +8,7 @@ with the admin_group scope authenticates as a bearer token. HipChat can set a pa
 
 from urllib.parse import quote
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import NotFound
 
 PAGE = 100
@@ -67,11 +67,12 @@ class HipChatConnector(Connector):
             user = self.call("GET", f"/user/{quote(key)}").json()
         except NotFound:
             return None
-        return RemoteAccount(
+        found = RemoteAccount(
             remote_id=str(user["id"]),
             username=user.get("mention_name", ""),
             email=user.get("email", ""),
         )
+        return identify([found], email=email, username=mention_name(username) if username else "")
 
     def create_account(self, new_account):
         body = {

@@ -81,12 +81,37 @@ def rate_limit_wait(response):
     return wait
 
 
+# RFC 7644 §3.12's scimType values, in words, for a SCIM error without a detail.
+SCIM_TYPES = {
+    "uniqueness": "a value that must be unique is already taken",
+    "invalidValue": "a value is missing, or not one it accepts",
+    "invalidSyntax": "it could not read the request",
+    "invalidFilter": "it cannot apply this filter",
+    "tooMany": "the answer would be too large",
+    "mutability": "an attribute cannot be changed",
+    "noTarget": "the path names nothing",
+    "invalidPath": "the path is not valid",
+    "invalidVers": "the version is not the current one",
+    "sensitive": "the request carried data in its address that it refuses there",
+}
+
+
+def scim_type(response):
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("scimType") or "") if isinstance(body, dict) else ""
+
+
 def vendor_detail(response):
     """What the vendor said went wrong, in a form an admin can read."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:200].strip()
+    if isinstance(body, dict) and not body.get("detail") and body.get("scimType") in SCIM_TYPES:
+        return SCIM_TYPES[body["scimType"]]
     if isinstance(body, dict):
         said = [
             str(body[key])
@@ -207,7 +232,9 @@ class VendorHTTP:
                 f"The app redirected us ({status}); check the address you gave.",
                 status_code=status,
             )
-        if status in (400, 422) and "already" in detail.lower():
+        if status in (400, 422) and (
+            "already" in detail.lower() or scim_type(response) == "uniqueness"
+        ):
             # Many vendors say "already exists / in use / a member" with a 400 or 422.
             raise AlreadyExists(f"The account already exists ({status}).{said}", status_code=status)
         raise PermanentError(f"The app refused the request ({status}).{said}", status_code=status)

@@ -13,7 +13,7 @@ REQUEST_LIMIT_EXCEEDED (403) the daily API limit."""
 
 from urllib.parse import quote
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import AlreadyExists, AuthenticationError, PermanentError, TransientError
 
 VERSION = "v60.0"
@@ -148,7 +148,7 @@ class SalesforceConnector(Connector):
         if not conditions:
             return None
         records = list(self.query(f"SELECT {FIELDS} FROM User WHERE {' OR '.join(conditions)}"))
-        return salesforce_account(records[0]) if records else None
+        return identify(map(salesforce_account, records), email=email, username=username)
 
     def create_account(self, new_account):
         username = new_account.username if "@" in new_account.username else new_account.email

@@ -6,7 +6,7 @@ GET /api/v1/users.json?page=N lists 50 users a page; GET
 /api/v1/users/by_email.json?email=... finds one (404 when none). A verified admin's OAuth
 token authenticates as a bearer token. Rate limits answer 429."""
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import NotFound
 
 API = "https://www.yammer.com/api/v1"
@@ -52,7 +52,7 @@ class YammerConnector(Connector):
             users = self.call("GET", "/users/by_email.json", params={"email": email}).json()
         except NotFound:
             return None
-        return yammer_account(users[0]) if users else None
+        return identify(map(yammer_account, users or []), email=email)
 
     def create_account(self, new_account):
         self.call("POST", "/invitations.json", data={"email": new_account.email})
@@ -82,5 +82,8 @@ def yammer_account(user):
         email=email,
         first_name=user.get("first_name", ""),
         last_name=user.get("last_name", ""),
+        emails=tuple(
+            e.get("address", "") for e in user.get("contact", {}).get("email_addresses", [])
+        ),
         active=user.get("state") == "active",
     )

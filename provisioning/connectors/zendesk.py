@@ -9,7 +9,7 @@ get Zendesk's verification email instead of a password.
 Duplicates answer 422 ("... is already being used by another user"); rate limits 429 with
 Retry-After."""
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import PermanentError
 
 
@@ -65,8 +65,8 @@ class ZendeskConnector(Connector):
         page = self.call(
             "GET", f"{self.base()}/users/search.json", params={"query": f"email:{email}"}
         ).json()
-        users = page.get("users", [])
-        return zendesk_account(users[0]) if users else None
+        # Zendesk's search also finds near matches: only the exact address is this person.
+        return identify(map(zendesk_account, page.get("users", [])), email=email)
 
     def create_account(self, new_account):
         user = {

@@ -8,7 +8,7 @@ developers.zoom.us/docs/api/users/: POST /v2/users {"action": "create" | "autoCr
 GET /v2/users with page_size and next_page_token; GET /v2/users/{email} for a lookup.
 An existing user answers 409 (code 1005); rate limits answer 429 with Retry-After."""
 
-from .base import Capabilities, Connector, CredentialField, RemoteAccount
+from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import NotFound
 from .http import AccessToken
 
@@ -76,9 +76,10 @@ class ZoomConnector(Connector):
         if not email:
             return None
         try:
-            return zoom_account(self.call("GET", f"/users/{email}").json())
+            user = self.call("GET", f"/users/{email}").json()
         except NotFound:
             return None
+        return identify([zoom_account(user)], email=email)
 
     def create_account(self, new_account):
         body = {
