@@ -51,8 +51,32 @@ def credentials_step(request, app, cls, connection):
             messages.success(request, f"{app.name} is connected.")
             return redirect("assign_users", app_id=app.pk)
         form.add_error(None, message)
-    context = {"app": app, "form": form, "connection": connection, "tab": "assign"}
+    context = {
+        "app": app,
+        "form": form,
+        "connection": connection,
+        "lookups": lookup_methods(connection.server_info if connection else {}),
+        "tab": "assign",
+    }
     return render(request, "provisioning/credentials.html", context)
+
+
+LOOKUP_WORDS = {
+    True: "Its filter, checked on every answer",
+    None: "Its filter, once proven on a first account",
+    False: "Read and matched by the console (its filter cannot be trusted)",
+}
+
+
+def lookup_methods(server_info):
+    """How a SCIM app's accounts are found, in words, from what Confirm proved."""
+    filters = (server_info or {}).get("filters")
+    if not isinstance(filters, dict):
+        return []
+    return [
+        ("Find by username", LOOKUP_WORDS[filters.get("userName")]),
+        ("Find by email", LOOKUP_WORDS[filters.get("emails.value")]),
+    ]
 
 
 def mapping_step(request, app, cls, connection, errors=None, status=200):

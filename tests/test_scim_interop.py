@@ -213,3 +213,13 @@ def test_lookup_first_links_by_email_and_never_a_stranger(server, testco, admin,
     assert created.origin == AppAccount.Origin.CREATED
     assert raw_get(server, created.remote_id)["emails"][0]["value"] == admin.email
     assert Connection.objects.get(app=app).state == Connection.State.CONNECTED
+
+
+def test_the_credentials_page_says_how_accounts_are_found(server, testco, as_admin):
+    seed(server, 1)
+    app = connect_app(testco, server)
+    page = as_admin.get(f"/apps/{app.pk}/assign/?step=credentials").content.decode()
+    if server.name == "django-scim2":
+        assert "Read and matched by the console (its filter cannot be trusted)" in page
+    else:
+        assert "Its filter, checked on every answer" in page
