@@ -21,8 +21,10 @@ class Capabilities:
     create: bool = True
     set_password: bool = False
     list_accounts: bool = True
-    deactivate: bool = False
-    update: bool = False
+    update: bool = False  # update_account: a person's new name or email reaches the app
+    deactivate: bool = False  # deactivate_account: suspended, the seat can come back
+    reactivate: bool = False  # reactivate_account: a suspended account works again
+    delete: bool = False  # delete_account: gone for good (or, GitHub, removed from the org)
     invites: bool = False  # the vendor emails its own invitation: the account starts "invited"
     reports_sign_in: bool = False  # signed_in() tells which accounts were used (or accepted)
 
@@ -34,6 +36,18 @@ class NewAccount:
     first_name: str
     last_name: str
     password: str | None = None
+
+
+@dataclass
+class AccountUpdate:
+    """What the console holds for a person now; `changed` names the fields to push
+    ("email", "username", "first_name", "last_name")."""
+
+    email: str
+    username: str
+    first_name: str
+    last_name: str
+    changed: frozenset = frozenset()
 
 
 @dataclass
@@ -142,6 +156,25 @@ class Connector:
         return contextlib.nullcontext()
 
     def create_account(self, new_account: NewAccount) -> RemoteAccount:
+        raise NotImplementedError
+
+    # Lifecycle. Each call takes the account's remote_id. An account that is not there any
+    # more raises NotFound (the HTTP helper's 404): the engine counts that as done for
+    # deactivate and delete, and as a failure for update and reactivate. Only connectors
+    # whose capabilities say so are asked.
+
+    def update_account(self, remote_id, update: AccountUpdate) -> RemoteAccount | None:
+        """Pushes the changed fields; returns the account as the app now has it, if it said."""
+        raise NotImplementedError
+
+    def deactivate_account(self, remote_id) -> None:
+        """Suspends the account: it cannot sign in, and reactivate_account brings it back."""
+        raise NotImplementedError
+
+    def reactivate_account(self, remote_id) -> None:
+        raise NotImplementedError
+
+    def delete_account(self, remote_id) -> None:
         raise NotImplementedError
 
     def signed_in(self, remote_ids) -> set:
