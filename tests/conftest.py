@@ -220,3 +220,14 @@ def wait_until_settled(timeout=30.0):
 # --- a second, independent real SCIM server: django-scim2, in a subprocess ----------------
 
 from .scim_servers.fixtures import django_scim2_server, django_scim2_server_process  # noqa: E402,F401
+
+
+@pytest.fixture(params=["scim2-server", "django-scim2"])
+def server(request):
+    """Each real SCIM server in turn: `.name`, `.url` (tests/scim_servers/helpers.py)."""
+    from types import SimpleNamespace
+
+    real = request.getfixturevalue(
+        "scim_server" if request.param == "scim2-server" else "django_scim2_server"
+    )
+    return SimpleNamespace(name=request.param, url=real.url)

@@ -3,10 +3,7 @@ RFCs) and django-scim2 (declares no filtering, answers an emails filter with an 
 leaves totalResults out of its discovery lists, lists an email-less user with an empty email).
 Every test runs against both."""
 
-from types import SimpleNamespace
-
 import pytest
-import requests
 
 from provisioning import engine
 from provisioning.connectors.base import NewAccount
@@ -16,62 +13,8 @@ from provisioning.models import AppAccount, Connection
 from provisioning.services import AccountRequest, connect, queue_jobs
 from provisioning.status import Status
 
-from .conftest import SCIM_TOKEN, add_app
-
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-
-
-@pytest.fixture(params=["scim2-server", "django-scim2"])
-def server(request):
-    if request.param == "scim2-server":
-        real = request.getfixturevalue("scim_server")
-    else:
-        real = request.getfixturevalue("django_scim2_server")
-    return SimpleNamespace(name=request.param, url=real.url)
-
-
-def credentials(server):
-    return {"base_url": server.url, "auth": "bearer", "token": SCIM_TOKEN}
-
-
-def connected(server):
-    """A connector as the engine gets it: built with what Confirm found."""
-    info = ScimConnector.build(credentials(server)).test_connection()
-    return ScimConnector.build(credentials(server), server_info=info)
-
-
-def seed(server, count, prefix="seed"):
-    """Accounts the app has before the console knows them (raw SCIM); returns their ids."""
-    ids = []
-    for i in range(count):
-        ids.append(raw_create(server, f"{prefix}{i:03}", f"{prefix}{i:03}@vendor.example")["id"])
-    return ids
-
-
-def raw_create(server, username, email, given="Seed", family="Person"):
-    response = requests.post(
-        f"{server.url}/Users",
-        headers={"Authorization": f"Bearer {SCIM_TOKEN}", "Content-Type": "application/scim+json"},
-        json={
-            "schemas": [USER_SCHEMA],
-            "userName": username,
-            "name": {"givenName": given, "familyName": family},
-            "emails": [{"value": email, "primary": True}],
-        },
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def raw_get(server, remote_id):
-    response = requests.get(
-        f"{server.url}/Users/{remote_id}",
-        headers={"Authorization": f"Bearer {SCIM_TOKEN}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+from .conftest import add_app
+from .scim_servers.helpers import connected, credentials, raw_create, raw_get, seed
 
 
 def test_the_connection_test_passes_and_records_what_the_server_can_do(server):

@@ -11,6 +11,7 @@ is a subclass (a dialect, see slack.py and CONTRIBUTING.md)."""
 
 import contextlib
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 from urllib.parse import urljoin
 
@@ -37,6 +38,7 @@ from .errors import (
     PermanentError,
     TransientError,
 )
+from .scim_lifecycle import ScimLifecycle
 from .scim_read import capabilities, describe, read_list, read_user
 
 PAGE_SIZE = 100
@@ -83,7 +85,7 @@ def _holds(account, attribute, value):
     return value.casefold() in account.addresses()
 
 
-class ScimConnector(Connector):
+class ScimConnector(ScimLifecycle, Connector):
     key = "scim"
     name = "SCIM 2.0"
     credential_fields = (
@@ -120,13 +122,21 @@ class ScimConnector(Connector):
             required=False,
         ),
     )
-    capabilities = Capabilities(create=True, set_password=True, list_accounts=True)
+    capabilities = Capabilities(
+        create=True,
+        set_password=True,
+        list_accounts=True,
+        update=True,
+        deactivate=True,
+        reactivate=True,
+        delete=True,
+    )
     default_rate_limit_per_minute = 600
 
     def __init__(self, credentials, http):
         super().__init__(credentials, http)
         if credentials.get("passwords") == "none":
-            self.capabilities = Capabilities(create=True, set_password=False, list_accounts=True)
+            self.capabilities = replace(type(self).capabilities, set_password=False)
         headers = {"Accept": SCIM_JSON, "Content-Type": SCIM_JSON}
         auth = None
         if credentials.get("auth", "bearer") == "basic":
@@ -145,6 +155,7 @@ class ScimConnector(Connector):
             check_response_status_codes=False,
         )
         self._trust = None  # {attribute: may its filter's answers, misses too, be believed}
+        self._declared = None
         self._batch = None
 
     @classmethod
@@ -228,12 +239,20 @@ class ScimConnector(Connector):
                 }
         return proven
 
+    def declared(self):
+        """What the server declared it supports: as Confirm stored it, or asked now (a
+        connector built without a stored connection)."""
+        if self._declared is None:
+            self._declared = self.server_info or {}
+            if "filter" not in self._declared:
+                config = self._advisory([], "ServiceProviderConfig", ServiceProviderConfig)
+                self._declared = capabilities(config)
+        return self._declared
+
     def _trusted(self, attribute):
         """May a filter on this attribute be used, and its empty answer believed?"""
         if self._trust is None:
-            declared = self.server_info or {}
-            if "filter" not in declared:  # built without a stored connection: ask now
-                declared = capabilities(self._advisory([], "config", ServiceProviderConfig))
+            declared = self.declared()
             filters = dict(declared.get("filters") or {})
             self._trust = filters if declared["filter"] else {USER_NAME: False, EMAIL: False}
         if self._trust.get(attribute) is None:
