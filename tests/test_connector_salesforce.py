@@ -2,7 +2,12 @@
 (help.salesforce.com "OAuth 2.0 Username-Password Flow"), SOQL query with nextRecordsUrl,
 sObject User create, the User password resource, and error bodies
 ([{"errorCode": "DUPLICATE_USERNAME" | "INVALID_SESSION_ID" | "REQUEST_LIMIT_EXCEEDED"}])
-from developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/."""
+from developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/. The lifecycle calls
+follow "Update a Record" (dome_update_fields.htm: PATCH /sobjects/User/{id}, 204 and no body),
+"Status Codes and Error Responses" (errorcodes.htm: 404 NOT_FOUND, 403 REQUEST_LIMIT_EXCEEDED,
+INSUFFICIENT_ACCESS_OR_READONLY), the Object Reference's User (IsActive; its supported calls
+have no delete()) and help.salesforce.com "Guidelines for Adding Users" (a Username is in the
+format of an email address, unique across all Salesforce orgs)."""
 
 import json
 from urllib.parse import parse_qs, urlsplit
@@ -10,10 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from provisioning.connectors.base import NewAccount
+from provisioning.connectors.base import AccountUpdate, NewAccount
 from provisioning.connectors.errors import (
     AlreadyExists,
     AuthenticationError,
+    NotFound,
     PermanentError,
     TransientError,
 )
@@ -225,3 +231,189 @@ def test_deactivate_sets_is_active_false():
     salesforce().deactivate_account("005a")
     request = responses.calls[0].request
     assert (request.method, json.loads(request.body)) == ("PATCH", {"IsActive": False})
+
+
+USER = f"{DATA}/sobjects/User/005000000000042"
+
+
+def person(*changed, **values):
+    return AccountUpdate(
+        **{
+            "email": "jose.nunez@testco.example",
+            "username": "jose.nunez@testco.example",
+            "first_name": "José",
+            "last_name": "Ñúñez-García",
+            **values,
+        },
+        changed=frozenset(changed),
+    )
+
+
+# Each lifecycle call, with what it PATCHes when there is one field to change.
+LIFECYCLE = {
+    "update": (
+        lambda c: c.update_account("005000000000042", person("first_name", first_name="Pepe")),
+        {"FirstName": "Pepe"},
+    ),
+    "deactivate": (lambda c: c.deactivate_account("005000000000042"), {"IsActive": False}),
+    "reactivate": (lambda c: c.reactivate_account("005000000000042"), {"IsActive": True}),
+}
+
+
+def test_capabilities_update_deactivate_reactivate_but_never_delete():
+    capabilities = SalesforceConnector.capabilities
+    assert capabilities.update and capabilities.deactivate and capabilities.reactivate
+    assert capabilities.delete is False  # the User object supports no delete() call
+    with pytest.raises(NotImplementedError):
+        salesforce().delete_account("005000000000042")
+
+
+@responses.activate
+def test_update_patches_only_the_changed_fields_and_salesforce_answers_204():
+    responses.patch(USER, status=204)
+    changed = person(
+        "email",
+        "username",
+        "last_name",
+        email="jose.garcia@testco.example",
+        username="jose.garcia@testco.example",
+        last_name="García",
+    )
+    assert salesforce().update_account("005000000000042", changed) is None
+    request = responses.calls[0].request
+    assert (request.method, request.url) == ("PATCH", USER)
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(request.body) == {
+        "Email": "jose.garcia@testco.example",
+        "Username": "jose.garcia@testco.example",
+        "LastName": "García",
+    }
+
+
+@responses.activate
+def test_update_sends_a_username_only_in_the_format_of_an_email_address():
+    responses.patch(USER, status=204)
+    salesforce().update_account(
+        "005000000000042",
+        person("username", "first_name", username="jnunez", first_name="Pepe"),
+    )
+    assert json.loads(responses.calls[0].request.body) == {"FirstName": "Pepe"}
+    # Nothing Salesforce takes is left: no request at all.
+    assert salesforce().update_account("005000000000042", person("username", username="jn")) is None
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_update_clearing_the_last_name_keeps_the_required_field_filled():
+    responses.patch(USER, status=204)
+    salesforce().update_account("005000000000042", person("last_name", last_name=""))
+    assert json.loads(responses.calls[0].request.body) == {"LastName": "jose.nunez"}
+
+
+@responses.activate
+def test_update_to_a_username_another_org_holds_is_a_clear_failure():
+    responses.patch(
+        USER,
+        status=400,
+        json=[
+            {
+                "message": "Duplicate Username.<br>The username already exists in this or "
+                "another Salesforce organization. Usernames must be unique across all "
+                "Salesforce organizations. To resolve, use a different username (it doesn't "
+                "need to match the user's email address).",
+                "errorCode": "DUPLICATE_USERNAME",
+                "fields": ["Username"],
+            }
+        ],
+    )
+    with pytest.raises(PermanentError, match="username taken@testco.example.*unique") as caught:
+        salesforce().update_account(
+            "005000000000042", person("username", username="taken@testco.example")
+        )
+    assert not isinstance(caught.value, AlreadyExists)
+
+
+@responses.activate
+def test_deactivate_and_reactivate_patch_is_active():
+    responses.patch(USER, status=204)
+    salesforce().deactivate_account("005000000000042")
+    salesforce().reactivate_account("005000000000042")
+    deactivate, reactivate = (call.request for call in responses.calls)
+    assert (deactivate.method, deactivate.url, json.loads(deactivate.body)) == (
+        "PATCH",
+        USER,
+        {"IsActive": False},
+    )
+    assert (reactivate.method, reactivate.url, json.loads(reactivate.body)) == (
+        "PATCH",
+        USER,
+        {"IsActive": True},
+    )
+
+
+@pytest.mark.parametrize("call", LIFECYCLE)
+@responses.activate
+def test_lifecycle_call_on_a_user_that_is_gone_is_not_found(call):
+    invoke, body = LIFECYCLE[call]
+    responses.patch(
+        USER,
+        status=404,
+        json=[{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}],
+    )
+    with pytest.raises(NotFound):
+        invoke(salesforce())
+    request = responses.calls[0].request
+    assert (request.method, request.url, json.loads(request.body)) == ("PATCH", USER, body)
+
+
+@pytest.mark.parametrize("status", [400, 403])
+@pytest.mark.parametrize("call", LIFECYCLE)
+@responses.activate
+def test_lifecycle_call_refused_for_insufficient_access_names_the_permission(call, status):
+    invoke, _ = LIFECYCLE[call]
+    responses.patch(
+        USER,
+        status=status,
+        json=[
+            {
+                "message": "insufficient access rights on object id",
+                "errorCode": "INSUFFICIENT_ACCESS_OR_READONLY",
+                "fields": [],
+            }
+        ],
+    )
+    with pytest.raises(AuthenticationError, match="Manage Internal Users") as caught:
+        invoke(salesforce())
+    assert caught.value.status_code == status
+    assert TOKEN not in caught.value.message
+
+
+@pytest.mark.parametrize("call", LIFECYCLE)
+@responses.activate
+def test_lifecycle_call_at_the_api_request_limit_is_retried_later(call):
+    invoke, _ = LIFECYCLE[call]
+    responses.patch(
+        USER,
+        status=403,
+        json=[{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+    )
+    with pytest.raises(TransientError) as caught:
+        invoke(salesforce())
+    assert caught.value.retry_after == 3600
+
+
+@responses.activate
+def test_reactivate_without_a_free_license_says_so():
+    responses.patch(
+        USER,
+        status=400,
+        json=[
+            {
+                "message": "License Limit Exceeded",
+                "errorCode": "LICENSE_LIMIT_EXCEEDED",
+                "fields": [],
+            }
+        ],
+    )
+    with pytest.raises(PermanentError, match="no free user license"):
+        salesforce().reactivate_account("005000000000042")

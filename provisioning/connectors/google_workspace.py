@@ -6,17 +6,23 @@ at https://oauth2.googleapis.com/token for an access token (an hour).
 developers.google.com/admin-sdk/directory/reference/rest/v1/users: POST /users (insert: a
 password is required; changePasswordAtNextLogin), GET /users?customer=my_customer with
 pageToken (list), GET /users/{userKey} (lookup; 404 when none). 409 "Entity already exists";
-429 / 403 rateLimitExceeded with Retry-After are rate limits."""
+429 / 403 rateLimitExceeded with Retry-After are rate limits.
+Lifecycle, same reference: users.update (PUT /users/{userKey}) "supports patch semantics,
+meaning that you only need to include the fields you wish to update"; it takes
+name.givenName / name.familyName, primaryEmail (the guide "Manage user accounts": a renamed
+user keeps the old address as an alias) and suspended ("Indicates if user is suspended": true
+suspends, false restores). users.delete (DELETE /users/{userKey}) answers 204, empty."""
 
 import base64
 import json
 import time
+from urllib.parse import quote
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
-from .errors import AuthenticationError, NotFound, PermanentError, TransientError
+from .errors import AlreadyExists, AuthenticationError, NotFound, PermanentError, TransientError
 from .http import AccessToken
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -45,7 +51,15 @@ class GoogleWorkspaceConnector(Connector):
             help_text="A super admin of your domain; the service account acts on their behalf.",
         ),
     )
-    capabilities = Capabilities(create=True, set_password=True, list_accounts=True)
+    capabilities = Capabilities(
+        create=True,
+        set_password=True,
+        list_accounts=True,
+        update=True,  # users.update: name and primaryEmail
+        deactivate=True,  # users.update with suspended: true
+        reactivate=True,  # users.update with suspended: false
+        delete=True,  # users.delete
+    )
     default_rate_limit_per_minute = 600  # Directory API: 2,400 queries a minute per user
 
     def __init__(self, credentials, http):
@@ -145,6 +159,44 @@ class GoogleWorkspaceConnector(Connector):
         if not new_account.password:
             raise PermanentError("Google Workspace needs a password for a new user.")
         return google_account(self.call("POST", "/users", json=body).json())
+
+    def user_path(self, remote_id):
+        return f"/users/{quote(str(remote_id), safe='@')}"
+
+    def update_account(self, remote_id, update):
+        """users.update with only the changed fields (patch semantics). Google has no
+        username apart from primaryEmail: a changed username alone sends nothing."""
+        body = {}
+        name = {}
+        if "first_name" in update.changed:
+            name["givenName"] = update.first_name
+        if "last_name" in update.changed:
+            name["familyName"] = update.last_name
+        if name:
+            body["name"] = name
+        if "email" in update.changed:
+            body["primaryEmail"] = update.email
+        if not body:
+            return None
+        try:
+            user = self.call("PUT", self.user_path(remote_id), json=body).json()
+        except AlreadyExists as error:  # 409: the address is another user's, group's or alias
+            raise PermanentError(
+                f"Google Workspace refused {update.email} as the primary email: another user, "
+                "group or alias already has it. Free the address, then retry.",
+                status_code=error.status_code,
+            ) from error
+        return google_account(user)
+
+    def deactivate_account(self, remote_id):
+        """Suspends the user: they cannot sign in, and their data stays."""
+        self.call("PUT", self.user_path(remote_id), json={"suspended": True})
+
+    def reactivate_account(self, remote_id):
+        self.call("PUT", self.user_path(remote_id), json={"suspended": False})
+
+    def delete_account(self, remote_id):
+        self.call("DELETE", self.user_path(remote_id))
 
 
 def google_account(user):

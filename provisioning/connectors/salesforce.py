@@ -6,15 +6,30 @@ https://login.salesforce.com/services/oauth2/token, grant_type=password, client 
 secret, username, password + security token). Users are sObjects: POST
 /sobjects/User/ with Username, Email, names, Alias, the locale fields and a ProfileId (the
 profile the admin names at Confirm); a temporary password through
-POST /sobjects/User/{id}/password; SOQL queries for the mapping (nextRecordsUrl pages);
-deactivation is IsActive false. Errors come as [{"errorCode", "message"}]:
+POST /sobjects/User/{id}/password; SOQL queries for the mapping (nextRecordsUrl pages).
+Lifecycle ("Update a Record", dome_update_fields.htm): PATCH /sobjects/User/{id} with only the
+fields to change, answered 204 with no body; deactivation is IsActive false, reactivation
+IsActive true. A Username must be "in the format of an email address" and unique across all
+Salesforce orgs (help.salesforce.com, "Guidelines for Adding Users"). Users cannot be deleted
+(see capabilities). Errors come as [{"errorCode", "message"}] (errorcodes.htm):
 DUPLICATE_USERNAME is an existing account, INVALID_SESSION_ID bad credentials,
-REQUEST_LIMIT_EXCEEDED (403) the daily API limit."""
+REQUEST_LIMIT_EXCEEDED (403) the daily API limit, NOT_FOUND (404) no such record,
+INSUFFICIENT_ACCESS_OR_READONLY (400 or 403) a user without the Manage Internal Users
+permission, LICENSE_LIMIT_EXCEEDED no free license to reactivate with."""
 
 from urllib.parse import quote
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import AlreadyExists, AuthenticationError, PermanentError, TransientError
+
+INSUFFICIENT_ACCESS = (
+    "Salesforce refused: the user the connector signs in as may not change users "
+    "(INSUFFICIENT_ACCESS_OR_READONLY). Give it the Manage Internal Users permission, then retry."
+)
+NO_LICENSE = (
+    "Salesforce has no free user license for this user's profile (LICENSE_LIMIT_EXCEEDED). "
+    "Free a license or add one to the org, then retry."
+)
 
 VERSION = "v60.0"
 LOGIN_URL = "https://login.salesforce.com/services/oauth2/token"
@@ -52,7 +67,20 @@ class SalesforceConnector(Connector):
             help_text="The name of a profile in your org, e.g. Standard User.",
         ),
     )
-    capabilities = Capabilities(create=True, set_password=True, list_accounts=True, deactivate=True)
+    # No delete: the User object's supported calls are "create(), describeLayout(),
+    # describeSObjects(), getDeleted(), getUpdated(), query(), retrieve(), search(), update(),
+    # upsert()" (Object Reference, User), and Salesforce Help ("Delete Users") says "While you
+    # can't completely delete a user, you can deactivate a user account so they can't log in to
+    # Salesforce."
+    capabilities = Capabilities(
+        create=True,
+        set_password=True,
+        list_accounts=True,
+        update=True,
+        deactivate=True,
+        reactivate=True,
+        delete=False,
+    )
     default_rate_limit_per_minute = 100  # a share of the org's daily API request limit
 
     _session = None  # (instance URL, access token)
@@ -99,17 +127,31 @@ class SalesforceConnector(Connector):
         instance, token = self.session()
         url = path if path.startswith("http") else f"{instance}{path}"
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        answers = []  # the response, read for its errorCodes when the HTTP helper raises
+        hooks = {"response": lambda response, *args, **kw: answers.append(response)}
         try:
-            return self.http.request(method, url, headers=headers, **kwargs)
+            return self.http.request(method, url, headers=headers, hooks=hooks, **kwargs)
         except AuthenticationError as error:
-            if "REQUEST_LIMIT_EXCEEDED" in error.message:
+            codes = error_codes(answers, error)
+            if "REQUEST_LIMIT_EXCEEDED" in codes:
                 raise TransientError(
                     "Salesforce's API request limit is reached.", retry_after=3600, status_code=403
                 ) from error
+            if "INSUFFICIENT_ACCESS_OR_READONLY" in codes:
+                raise AuthenticationError(INSUFFICIENT_ACCESS, status_code=error.status_code) from (
+                    error
+                )
             raise
         except PermanentError as error:
-            if "DUPLICATE_USERNAME" in error.message:
+            codes = error_codes(answers, error)
+            if "DUPLICATE_USERNAME" in codes:
                 raise AlreadyExists(error.message, status_code=error.status_code) from error
+            if "INSUFFICIENT_ACCESS_OR_READONLY" in codes:
+                raise AuthenticationError(INSUFFICIENT_ACCESS, status_code=error.status_code) from (
+                    error
+                )
+            if "LICENSE_LIMIT_EXCEEDED" in codes:
+                raise PermanentError(NO_LICENSE, status_code=error.status_code) from error
             raise
 
     def query(self, soql):
@@ -179,11 +221,64 @@ class SalesforceConnector(Connector):
             last_name=body["LastName"],
         )
 
+    def user_path(self, remote_id):
+        return f"/services/data/{VERSION}/sobjects/User/{quote(str(remote_id), safe='')}"
+
+    def update_account(self, remote_id, update):
+        """PATCHes only the changed fields. A username that is not in the format of an email
+        address is not sent: Salesforce refuses it, and such a person's Salesforce username
+        was their email at creation. Salesforce answers 204 without the record: None."""
+        body = {}
+        if "email" in update.changed:
+            body["Email"] = update.email
+        if "username" in update.changed and "@" in update.username:
+            body["Username"] = update.username
+        if "first_name" in update.changed:
+            body["FirstName"] = update.first_name
+        if "last_name" in update.changed:
+            # LastName is required: the same stand-in as at creation when there is none.
+            body["LastName"] = update.last_name or update.email.split("@")[0]
+        if not body:
+            return None
+        try:
+            self.call("PATCH", self.user_path(remote_id), json=body)
+        except AlreadyExists as error:  # DUPLICATE_USERNAME: not this account, another one
+            raise PermanentError(
+                f"Salesforce refused the username {body.get('Username', '')}: usernames are "
+                "unique across all Salesforce orgs, and another user has this one. Choose "
+                "another username, then retry.",
+                status_code=error.status_code,
+            ) from error
+        return None
+
     def deactivate_account(self, remote_id):
         """Salesforce users are never deleted: IsActive false frees the license."""
-        self.call(
-            "PATCH", f"/services/data/{VERSION}/sobjects/User/{remote_id}", json={"IsActive": False}
-        )
+        self.call("PATCH", self.user_path(remote_id), json={"IsActive": False})
+
+    def reactivate_account(self, remote_id):
+        """IsActive true: the user takes a license of its profile again."""
+        self.call("PATCH", self.user_path(remote_id), json={"IsActive": True})
+
+
+KNOWN_CODES = (
+    "REQUEST_LIMIT_EXCEEDED",
+    "INSUFFICIENT_ACCESS_OR_READONLY",
+    "DUPLICATE_USERNAME",
+    "LICENSE_LIMIT_EXCEEDED",
+)
+
+
+def error_codes(answers, error):
+    """The errorCodes of Salesforce's [{"message", "errorCode"}] answer. Read from the response
+    itself: the helper's message cuts the body at 200 characters, and Salesforce puts its
+    (long) message before the code."""
+    try:
+        body = answers[-1].json() if answers else None
+    except ValueError:
+        body = None
+    if isinstance(body, list):
+        return {str(e.get("errorCode")) for e in body if isinstance(e, dict)}
+    return {code for code in KNOWN_CODES if code in error.message}
 
 
 def alias(new_account):
