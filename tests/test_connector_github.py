@@ -2,8 +2,10 @@
 
 Shapes from docs.github.com/en/rest/orgs/members ("Create an organization invitation",
 "List pending organization invitations", "List failed organization invitations",
-"List organization members") and docs.github.com/en/rest/using-the-rest-api/rate-limits-
-for-the-rest-api (403/429 with Retry-After or x-ratelimit-remaining: 0)."""
+"List organization members", "Cancel an organization invitation", "Remove organization
+membership for a user"), docs.github.com/en/rest/users/users ("Get a user using their ID")
+and docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api (403/429 with
+Retry-After or x-ratelimit-remaining: 0)."""
 
 import json
 
@@ -15,6 +17,7 @@ from provisioning.connectors.base import NewAccount
 from provisioning.connectors.errors import (
     AlreadyExists,
     AuthenticationError,
+    NotFound,
     PermanentError,
     TransientError,
 )
@@ -176,3 +179,137 @@ def test_an_accepted_invitation_makes_the_account_active(testco, member):
     assert upkeep.refresh_sign_ins() == 1
     account.refresh_from_db()
     assert account.status == Status.ACTIVE and account.first_sign_in_at
+
+
+# Lifecycle: GitHub can only remove someone from the organization.
+
+NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+OWNERS_ONLY = {
+    "message": "You must be an organization owner to do this.",
+    "documentation_url": "https://docs.github.com/rest/orgs/members",
+}
+
+
+def github_user(number, login):
+    return {"login": login, "id": number, "node_id": "MDQ6VXNlcjE=", "type": "User"}
+
+
+def failed_invitation(number, email):
+    return {
+        **invitation(number, email),
+        "failed_at": "2026-12-03T10:00:00Z",
+        "failed_reason": "Invitation expired. User did not accept this invite for 7 days.",
+    }
+
+
+def test_lifecycle_capabilities_are_delete_only():
+    capabilities = GitHubConnector.capabilities
+    assert capabilities.delete is True
+    assert (capabilities.update, capabilities.deactivate, capabilities.reactivate) == (
+        False,
+        False,
+        False,
+    )
+
+
+@responses.activate
+def test_delete_cancels_a_pending_invitation():
+    responses.delete(f"{ORG}/invitations/42", status=204)
+    assert github().delete_account("invitation:42") is None
+    (call,) = responses.calls
+    assert (call.request.method, call.request.url) == ("DELETE", f"{ORG}/invitations/42")
+    assert call.request.body is None
+    assert_github_headers(call.request)
+
+
+@responses.activate
+def test_delete_of_an_invitation_that_failed_is_not_found():
+    responses.delete(f"{ORG}/invitations/42", status=404, json=NOT_FOUND)
+    responses.get(f"{ORG}/failed_invitations", json=[failed_invitation(42, "nina@testco.example")])
+    with pytest.raises(NotFound, match="never joined"):
+        github().delete_account("invitation:42")
+
+
+@responses.activate
+def test_delete_of_an_accepted_invitation_says_what_the_admin_must_do():
+    responses.delete(f"{ORG}/invitations/42", status=404, json=NOT_FOUND)
+    responses.get(f"{ORG}/failed_invitations", json=[])
+    with pytest.raises(PermanentError) as caught:  # not NotFound: the member is still there
+        github().delete_account("invitation:42")
+    assert "github.com/orgs/testco/people" in caught.value.message
+    assert TOKEN not in caught.value.message
+    assert [call.request.method for call in responses.calls] == ["DELETE", "GET"]
+
+
+@responses.activate
+def test_a_token_that_cannot_see_the_organization_is_never_a_done_delete():
+    responses.delete(f"{ORG}/invitations/42", status=404, json=NOT_FOUND)
+    responses.get(f"{ORG}/failed_invitations", status=404, json=NOT_FOUND)
+    responses.get(ORG, status=404, json=NOT_FOUND)
+    with pytest.raises(PermanentError, match="no organization testco"):
+        github().delete_account("invitation:42")
+    responses.get("https://api.github.com/user/583231", json=github_user(583231, "octocat"))
+    responses.delete(f"{ORG}/memberships/octocat", status=404, json=NOT_FOUND)
+    with pytest.raises(PermanentError, match="no organization testco"):
+        github().delete_account("member:583231")
+
+
+@responses.activate
+def test_delete_removes_a_listed_member_by_their_durable_id():
+    responses.get("https://api.github.com/user/583231", json=github_user(583231, "octocat"))
+    responses.delete(f"{ORG}/memberships/octocat", status=204)
+    assert github().delete_account("member:583231") is None
+    lookup, removal = (call.request for call in responses.calls)
+    assert (lookup.method, lookup.url) == ("GET", "https://api.github.com/user/583231")
+    assert (removal.method, removal.url) == ("DELETE", f"{ORG}/memberships/octocat")
+    assert removal.body is None
+    assert_github_headers(removal)
+
+
+@responses.activate
+def test_a_member_who_left_or_closed_their_account_is_not_found():
+    responses.get("https://api.github.com/user/583231", json=github_user(583231, "octocat"))
+    responses.delete(f"{ORG}/memberships/octocat", status=404, json=NOT_FOUND)
+    responses.get(ORG, json={"login": "testco", "id": 7})
+    with pytest.raises(NotFound):
+        github().delete_account("member:583231")
+    responses.replace(
+        responses.GET, "https://api.github.com/user/583231", status=404, json=NOT_FOUND
+    )
+    with pytest.raises(NotFound):
+        github().delete_account("member:583231")
+
+
+DELETES = [
+    pytest.param("invitation:42", "DELETE", f"{ORG}/invitations/42", id="cancel-invitation"),
+    pytest.param("member:583231", "DELETE", f"{ORG}/memberships/octocat", id="remove-member"),
+]
+
+
+@pytest.mark.parametrize("remote_id, method, url", DELETES)
+@responses.activate
+def test_a_token_of_someone_not_an_owner_is_an_authentication_error(remote_id, method, url):
+    responses.get("https://api.github.com/user/583231", json=github_user(583231, "octocat"))
+    responses.add(method, url, status=403, json=OWNERS_ONLY)
+    with pytest.raises(AuthenticationError) as caught:
+        github().delete_account(remote_id)
+    assert "organization owner" in caught.value.message and TOKEN not in caught.value.message
+
+
+@pytest.mark.parametrize("remote_id, method, url", DELETES)
+@pytest.mark.parametrize(
+    "status, headers",
+    [
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999999999"}),
+        (429, {"Retry-After": "60"}),
+    ],
+)
+@responses.activate
+def test_a_rate_limited_delete_is_retried(remote_id, method, url, status, headers):
+    responses.get("https://api.github.com/user/583231", json=github_user(583231, "octocat"))
+    responses.add(
+        method, url, status=status, headers=headers, json={"message": "API rate limit exceeded"}
+    )
+    with pytest.raises(TransientError) as caught:
+        github().delete_account(remote_id)
+    assert caught.value.retry_after >= 59

@@ -1,8 +1,11 @@
 """The Zoom connector, replaying Zoom's Server-to-Server OAuth and Users API.
 
 Shapes from developers.zoom.us/docs/internal-apps/s2s-oauth/ (the account_credentials
-grant) and developers.zoom.us/docs/api/users/ ("Create users", "List users" with
-next_page_token, "Get a user"; 409 code 1005 for an existing user; 429 with Retry-After)."""
+grant), developers.zoom.us/docs/api/users/ ("Create users", "List users" with
+next_page_token, "Get a user", "Update a user", "Update a user's email", "Update user
+status", "Delete a user"; 409 code 1005 for an existing user, 404 code 1001 for a missing
+one; 429 with Retry-After) and developers.zoom.us/docs/api/errors (403; a token without a
+scope)."""
 
 import base64
 import json
@@ -10,8 +13,14 @@ import json
 import pytest
 import responses
 
-from provisioning.connectors.base import NewAccount
-from provisioning.connectors.errors import AlreadyExists, AuthenticationError, TransientError
+from provisioning.connectors.base import AccountUpdate, NewAccount
+from provisioning.connectors.errors import (
+    AlreadyExists,
+    AuthenticationError,
+    NotFound,
+    PermanentError,
+    TransientError,
+)
 from provisioning.connectors.zoom import ZoomConnector
 
 TOKEN_URL = "https://zoom.us/oauth/token"
@@ -174,3 +183,194 @@ def test_the_access_token_stays_out_of_messages():
     with pytest.raises(Exception) as caught:
         zoom().test_connection()
     assert ACCESS not in str(caught.value)
+
+
+# Lifecycle
+
+NO_USER = {"code": 1001, "message": "User does not exist: z7."}
+
+
+def person(*changed):
+    return AccountUpdate(
+        email="nina.new@testco.example",
+        username="nina.new@testco.example",
+        first_name="Nina",
+        last_name="Newer",
+        changed=frozenset(changed),
+    )
+
+
+def sent(call):
+    return call.request.method, call.request.url, json.loads(call.request.body or "null")
+
+
+def test_lifecycle_capabilities():
+    capabilities = ZoomConnector.capabilities
+    assert (
+        capabilities.update,
+        capabilities.deactivate,
+        capabilities.reactivate,
+        capabilities.delete,
+    ) == (True, True, True, True)
+
+
+@responses.activate
+def test_update_patches_only_the_changed_names():
+    grant()
+    responses.patch(f"{API}/users/z7", status=204)
+    assert zoom().update_account("z7", person("last_name")) is None
+    token, patch = responses.calls
+    assert sent(patch) == ("PATCH", f"{API}/users/z7", {"last_name": "Newer"})
+    assert patch.request.headers["Authorization"] == f"Bearer {ACCESS}"
+
+
+@responses.activate
+def test_a_new_email_goes_through_its_own_endpoint():
+    grant()
+    responses.patch(f"{API}/users/z7", status=204)
+    responses.put(f"{API}/users/z7/email", status=204)
+    assert zoom().update_account("z7", person("email", "first_name", "username")) is None
+    token, patch, email = responses.calls
+    assert sent(patch) == ("PATCH", f"{API}/users/z7", {"first_name": "Nina"})
+    assert sent(email) == ("PUT", f"{API}/users/z7/email", {"email": "nina.new@testco.example"})
+    assert email.request.headers["Authorization"] == f"Bearer {ACCESS}"
+
+
+@responses.activate
+def test_an_email_zoom_refuses_says_what_zoom_allows():
+    grant()
+    responses.put(
+        f"{API}/users/z7/email",
+        status=409,
+        json={"code": 1005, "message": "User already in the account: nina.new@testco.example"},
+    )
+    with pytest.raises(PermanentError, match="Zoom already has a user"):
+        zoom().update_account("z7", person("email"))
+    responses.replace(
+        responses.PUT,
+        f"{API}/users/z7/email",
+        status=400,
+        json={"code": 300, "message": "Validation Failed."},
+    )
+    with pytest.raises(PermanentError, match="managed domain") as caught:
+        zoom().update_account("z7", person("email"))
+    assert "Validation Failed." in caught.value.message
+
+
+@responses.activate
+def test_deactivate_and_reactivate_set_the_user_status():
+    grant()
+    responses.put(f"{API}/users/z7/status", status=204)
+    connector = zoom()
+    assert connector.deactivate_account("z7") is None
+    assert connector.reactivate_account("z7") is None
+    token, deactivate, activate = responses.calls
+    assert sent(deactivate) == ("PUT", f"{API}/users/z7/status", {"action": "deactivate"})
+    assert sent(activate) == ("PUT", f"{API}/users/z7/status", {"action": "activate"})
+
+
+@pytest.mark.parametrize(
+    "status, action",
+    [("active", "delete"), ("inactive", "delete"), ("pending", "disassociate")],
+)
+@responses.activate
+def test_delete_deletes_for_good_and_cancels_a_pending_invitation(status, action):
+    grant()
+    responses.get(f"{API}/users/z7", json={**zoom_user(7, "nina@testco.example"), "status": status})
+    responses.delete(
+        f"{API}/users/z7",
+        match=[responses.matchers.query_param_matcher({"action": action})],
+        status=204,
+    )
+    assert zoom().delete_account("z7") is None
+    token, lookup, delete = responses.calls
+    assert (lookup.request.method, lookup.request.url) == ("GET", f"{API}/users/z7")
+    assert (delete.request.method, delete.request.url) == (
+        "DELETE",
+        f"{API}/users/z7?action={action}",
+    )
+    assert delete.request.body is None
+
+
+def user_found():
+    responses.get(
+        f"{API}/users/z7", json={**zoom_user(7, "nina@testco.example"), "status": "active"}
+    )
+
+
+LIFECYCLE_CALLS = [
+    pytest.param(
+        lambda c: c.update_account("z7", person("first_name")),
+        "PATCH",
+        f"{API}/users/z7",
+        id="update-names",
+    ),
+    pytest.param(
+        lambda c: c.update_account("z7", person("email")),
+        "PUT",
+        f"{API}/users/z7/email",
+        id="update-email",
+    ),
+    pytest.param(
+        lambda c: c.deactivate_account("z7"), "PUT", f"{API}/users/z7/status", id="deactivate"
+    ),
+    pytest.param(
+        lambda c: c.reactivate_account("z7"), "PUT", f"{API}/users/z7/status", id="reactivate"
+    ),
+    pytest.param(lambda c: c.delete_account("z7"), "DELETE", f"{API}/users/z7", id="delete"),
+]
+
+
+@pytest.mark.parametrize("call, method, url", LIFECYCLE_CALLS)
+@responses.activate
+def test_a_user_that_is_gone_is_not_found(call, method, url):
+    grant()
+    responses.add(method, url, status=404, json=NO_USER)
+    responses.get(f"{API}/users/z7", status=404, json=NO_USER)  # delete reads the user first
+    with pytest.raises(NotFound):
+        call(zoom())
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (403, {"code": 200, "message": "No permission."}),
+        (
+            400,
+            {
+                "code": 4711,
+                "message": "Invalid access token, does not contain scopes:[user:write:admin].",
+            },
+        ),
+    ],
+    ids=["forbidden", "missing-scope"],
+)
+@pytest.mark.parametrize("call, method, url", LIFECYCLE_CALLS)
+@responses.activate
+def test_an_app_not_allowed_to_manage_users_is_an_authentication_error(
+    call, method, url, status, body
+):
+    grant()
+    user_found()
+    responses.add(method, url, status=status, json=body)
+    with pytest.raises(AuthenticationError) as caught:
+        call(zoom())
+    assert body["message"] in caught.value.message
+    assert ACCESS not in caught.value.message and "csecret" not in caught.value.message
+
+
+@pytest.mark.parametrize("call, method, url", LIFECYCLE_CALLS)
+@responses.activate
+def test_a_rate_limited_lifecycle_call_is_retried(call, method, url):
+    grant()
+    user_found()
+    responses.add(
+        method,
+        url,
+        status=429,
+        headers={"Retry-After": "12"},
+        json={"code": 429, "message": "You have reached the maximum per-second rate limit."},
+    )
+    with pytest.raises(TransientError) as caught:
+        call(zoom())
+    assert caught.value.retry_after == 12

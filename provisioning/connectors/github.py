@@ -7,14 +7,26 @@ REST API, version 2022-11-28 (docs.github.com/en/rest):
 - GET  /orgs/{org}/invitations          pending invitations (email, id), paginated
 - GET  /orgs/{org}/failed_invitations   invitations that expired or failed
 - GET  /orgs/{org}/members              members (login, id; no email), paginated
+- DELETE /orgs/{org}/invitations/{invitation_id}   cancels a pending invitation (204)
+- DELETE /orgs/{org}/memberships/{username}        removes a member (204); 404 if not one
+- GET  /user/{account_id}               a user's login from their durable id (users/get-by-id)
 Pagination follows the Link header; rate limits answer 403 or 429 with Retry-After or
-X-RateLimit-Remaining: 0 (the HTTP helper turns both into a retry)."""
+X-RateLimit-Remaining: 0 (the HTTP helper turns both into a retry).
+
+Lifecycle (docs.github.com/en/rest/orgs/members): only delete. GitHub has no suspension of
+an organization member, so nothing can be deactivated or reactivated, and a person's
+profile (name, email, login) is their own, so nothing can be updated. Delete cancels a
+pending invitation, or removes a member found by listing (`member:<id>`). An invitation that
+was accepted leaves GitHub no record the API shows of which account accepted it (pending
+invitations carry a login only while pending, and only for existing GitHub users): such a
+delete fails with what the admin must do on GitHub, rather than counting as done."""
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import NotFound, PermanentError
 
 API = "https://api.github.com"
-INVITATION = "invitation:"  # remote ids of pending invitations; members are "member:<id>"
+INVITATION = "invitation:"  # remote ids of invitations (pending, or accepted since)
+MEMBER = "member:"  # remote ids of members read by list_accounts
 
 
 class GitHubConnector(Connector):
@@ -31,7 +43,15 @@ class GitHubConnector(Connector):
         ),
     )
     capabilities = Capabilities(
-        create=True, set_password=False, list_accounts=True, invites=True, reports_sign_in=True
+        create=True,
+        set_password=False,
+        list_accounts=True,
+        invites=True,
+        reports_sign_in=True,
+        update=False,  # a GitHub profile belongs to its user
+        deactivate=False,  # GitHub cannot suspend an organization member
+        reactivate=False,
+        delete=True,  # cancel the invitation, or remove the member from the organization
     )
     default_rate_limit_per_minute = 50  # invitations trigger GitHub's secondary rate limits
 
@@ -58,14 +78,19 @@ class GitHubConnector(Connector):
                 return
             response = self.http.request("GET", next_url, headers=self.headers())
 
-    def test_connection(self):
+    def organization(self):
+        """The organization, or a PermanentError when this token cannot see it (GitHub
+        answers 404, not 403, for an organization a token has no access to)."""
         try:
-            organization = self.get("").json()
+            return self.get("").json()
         except NotFound:
             raise PermanentError(
                 f"GitHub has no organization {self.credentials['organization']} that this "
                 "token can see."
             ) from None
+
+    def test_connection(self):
+        organization = self.organization()
         return {
             "organization": organization.get("login"),
             "accounts": organization.get("public_members_count"),
@@ -73,7 +98,7 @@ class GitHubConnector(Connector):
 
     def list_accounts(self):
         for member in self.pages("/members"):
-            yield RemoteAccount(remote_id=f"member:{member['id']}", username=member["login"])
+            yield RemoteAccount(remote_id=f"{MEMBER}{member['id']}", username=member["login"])
         for invitation in self.pages("/invitations"):
             yield invitation_account(invitation)
 
@@ -99,6 +124,47 @@ class GitHubConnector(Connector):
         pending = {f"{INVITATION}{i['id']}" for i in self.pages("/invitations")}
         failed = {f"{INVITATION}{i['id']}" for i in self.pages("/failed_invitations")}
         return asked - pending - failed
+
+    def delete_account(self, remote_id):
+        if remote_id.startswith(INVITATION):
+            return self.cancel_invitation(remote_id.removeprefix(INVITATION))
+        if remote_id.startswith(MEMBER):
+            return self.remove_member(remote_id.removeprefix(MEMBER))
+        raise PermanentError(f"{remote_id} is not a GitHub invitation or member id.")
+
+    def cancel_invitation(self, number):
+        try:
+            self.http.request("DELETE", self.url(f"/invitations/{number}"), headers=self.headers())
+            return
+        except NotFound:
+            pass  # no longer pending: failed, accepted, or cancelled on GitHub
+        try:
+            failed = {str(i["id"]) for i in self.pages("/failed_invitations")}
+        except NotFound:
+            self.organization()  # says so when the token cannot see the organization
+            failed = set()  # never "done" without GitHub saying so
+        if number in failed:
+            raise NotFound(
+                f"GitHub invitation {number} failed or expired: the person never joined."
+            )
+        organization = self.credentials["organization"]
+        raise PermanentError(
+            f"GitHub invitation {number} is no longer pending: it was accepted (or cancelled on "
+            "GitHub), and GitHub does not say which account accepted it, so the console cannot "
+            f"remove that member. If the person is in {organization}, remove them on GitHub "
+            f"(github.com/orgs/{organization}/people)."
+        )
+
+    def remove_member(self, number):
+        # Logins can change; the id read from the member list cannot.
+        user = self.http.request("GET", f"{API}/user/{number}", headers=self.headers()).json()
+        try:
+            self.http.request(
+                "DELETE", self.url(f"/memberships/{user['login']}"), headers=self.headers()
+            )
+        except NotFound:
+            self.organization()  # a 404 for every call when the token cannot see it
+            raise
 
 
 def invitation_account(invitation):

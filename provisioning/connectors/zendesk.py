@@ -7,10 +7,24 @@ get Zendesk's verification email instead of a password.
 - GET  /api/v2/users.json?page[size]=100          cursor pagination (links.next, meta.has_more)
 - GET  /api/v2/users/search.json?query=email:...  lookup
 Duplicates answer 422 ("... is already being used by another user"); rate limits 429 with
-Retry-After."""
+Retry-After (Update User also has its own limit: 5 a minute for each user).
+
+Lifecycle, from the same page ("Update User", "Delete User") and developer.zendesk.com/
+api-reference/ticketing/users/user_identities/:
+- PUT    /api/v2/users/{id}.json  {"user": {"name"}}          a new name
+- PUT    /api/v2/users/{id}.json  {"user": {"suspended": true | false}}   suspend, unsuspend:
+  a suspended user cannot sign in and their new tickets are suspended
+- DELETE /api/v2/users/{id}.json  Zendesk soft-deletes: the user becomes inactive and sits
+  under deleted users until permanently deleted (DELETE /api/v2/deleted_users/{id}, GDPR),
+  which the console does not do
+- a new email: Update User only adds an email as a secondary address ("the primary email
+  remains unmodified"), so the address becomes an identity (GET, POST
+  /api/v2/users/{id}/identities.json) that is made primary (PUT .../identities/{identity
+  id}/make_primary.json). Zendesk emails its verification to a new address; the old one stays
+  on the user as a secondary address. Zendesk has no username."""
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
-from .errors import PermanentError
+from .errors import AlreadyExists, PermanentError
 
 
 class ZendeskConnector(Connector):
@@ -30,7 +44,15 @@ class ZendeskConnector(Connector):
             choices=(("end-user", "End users"), ("agent", "Agents")),
         ),
     )
-    capabilities = Capabilities(create=True, set_password=False, list_accounts=True)
+    capabilities = Capabilities(
+        create=True,
+        set_password=False,
+        list_accounts=True,
+        update=True,
+        deactivate=True,
+        reactivate=True,
+        delete=True,  # a soft delete: see above
+    )
     default_rate_limit_per_minute = 200  # Support's smallest plan allows 200 requests a minute
 
     def base(self):
@@ -77,6 +99,51 @@ class ZendeskConnector(Connector):
         }
         response = self.call("POST", f"{self.base()}/users.json", json={"user": user})
         return zendesk_account(response.json()["user"])
+
+    def user_url(self, remote_id, path=""):
+        return f"{self.base()}/users/{remote_id}{path}.json"
+
+    def update_account(self, remote_id, update):
+        if "email" in update.changed:
+            self.make_email_primary(remote_id, update.email)
+        if update.changed & {"first_name", "last_name"}:
+            name = f"{update.first_name} {update.last_name}".strip()
+            answer = self.call("PUT", self.user_url(remote_id), json={"user": {"name": name}})
+            return zendesk_account(answer.json()["user"])
+        return None
+
+    def make_email_primary(self, remote_id, email):
+        identities = self.call("GET", self.user_url(remote_id, "/identities")).json()
+        emails = [i for i in identities.get("identities", []) if i.get("type") == "email"]
+        identity = next(
+            (i for i in emails if (i.get("value") or "").casefold() == email.casefold()), None
+        )
+        if identity is None:
+            try:
+                answer = self.call(
+                    "POST",
+                    self.user_url(remote_id, "/identities"),
+                    json={"identity": {"type": "email", "value": email}},
+                )
+            except AlreadyExists as error:
+                raise PermanentError(
+                    f"Another Zendesk user already has the address {email}, so it cannot become "
+                    "this person's. Merge or delete that user in Zendesk, then retry.",
+                    status_code=error.status_code,
+                ) from error
+            identity = answer.json()["identity"]
+        if not identity.get("primary"):
+            self.call("PUT", self.user_url(remote_id, f"/identities/{identity['id']}/make_primary"))
+
+    def deactivate_account(self, remote_id):
+        self.call("PUT", self.user_url(remote_id), json={"user": {"suspended": True}})
+
+    def reactivate_account(self, remote_id):
+        self.call("PUT", self.user_url(remote_id), json={"user": {"suspended": False}})
+
+    def delete_account(self, remote_id):
+        """A soft delete: the user stays among Zendesk's deleted users (see above)."""
+        self.call("DELETE", self.user_url(remote_id))
 
 
 def zendesk_account(user):
