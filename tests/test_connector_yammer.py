@@ -1,11 +1,16 @@
 """The Yammer connector (legacy), replaying Yammer's REST API v1 (POST /invitations.json,
-GET /users.json?page=N with 50 a page, GET /users/by_email.json, GET /users/current.json)."""
+GET /users.json?page=N with 50 a page, GET /users/by_email.json, GET /users/current.json;
+and, from Microsoft's Yammer REST reference at learn.microsoft.com/rest/api/yammer,
+users_id_put: PUT /users/{id}.json with full_name and email, form-encoded; users_id_delete:
+DELETE /users/{id}.json suspends, with delete=true it deletes)."""
+
+from urllib.parse import parse_qsl
 
 import pytest
 import responses
 
-from provisioning.connectors.base import NewAccount
-from provisioning.connectors.errors import AuthenticationError, TransientError
+from provisioning.connectors.base import AccountUpdate, NewAccount
+from provisioning.connectors.errors import AuthenticationError, NotFound, TransientError
 from provisioning.connectors.yammer import YammerConnector
 
 API = "https://www.yammer.com/api/v1"
@@ -109,3 +114,134 @@ def test_inviting_a_member_already_in_the_network_is_already_exists():
                 email="nina@testco.example", username="nina", first_name="Nina", last_name="New"
             )
         )
+
+
+# Lifecycle: PUT and DELETE /users/{id}.json.
+
+USER_9 = f"{API}/users/9.json"
+
+
+def account_update(*changed, **values):
+    fields = {
+        "email": "nina@testco.example",
+        "username": "nina",
+        "first_name": "Nina",
+        "last_name": "New",
+        **values,
+    }
+    return AccountUpdate(**fields, changed=frozenset(changed))
+
+
+def form(request):
+    return dict(parse_qsl(request.body))
+
+
+# What Yammer answers when the request cannot go through (the same for PUT and DELETE).
+REFUSALS = [
+    pytest.param(404, {}, NotFound, id="gone"),
+    pytest.param(403, {}, AuthenticationError, id="not-a-verified-admin"),
+    pytest.param(429, {"Retry-After": "10"}, TransientError, id="rate-limited"),
+]
+
+
+def test_capabilities_are_what_the_rest_api_can_do():
+    capabilities = YammerConnector.capabilities
+    assert (capabilities.update, capabilities.deactivate, capabilities.delete) == (True,) * 3
+    assert capabilities.reactivate is False  # only the person's own sign-in reactivates
+
+
+@responses.activate
+def test_update_pushes_the_changed_name_as_full_name():
+    responses.put(USER_9, json=user(9, "nina@testco.example") | {"full_name": "Nina Novak"})
+    answer = yammer().update_account(
+        "9", account_update("last_name", last_name="Novak", email="other@testco.example")
+    )
+    request = responses.calls[0].request
+    assert (request.method, request.url) == ("PUT", USER_9)
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert form(request) == {"full_name": "Nina Novak"}  # the email was not in changed
+    assert answer.remote_id == "9"
+
+
+@responses.activate
+def test_update_pushes_a_changed_email():
+    responses.put(USER_9, body="")  # the docs show no answer body
+    answer = yammer().update_account("9", account_update("email", email="nina.n@testco.example"))
+    assert answer is None
+    assert form(responses.calls[0].request) == {"email": "nina.n@testco.example"}
+
+
+@responses.activate
+def test_update_of_the_username_alone_sends_nothing():
+    """Yammer derives its username itself: the API takes none."""
+    assert yammer().update_account("9", account_update("username", username="nn")) is None
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+@pytest.mark.parametrize("status,headers,error", REFUSALS)
+def test_update_refused(status, headers, error):
+    responses.put(USER_9, status=status, headers=headers, json={})
+    with pytest.raises(error) as caught:
+        yammer().update_account("9", account_update("email", email="n@testco.example"))
+    assert TOKEN not in caught.value.message
+    if status == 429:
+        assert caught.value.retry_after == 10
+
+
+@responses.activate
+def test_deactivate_suspends_with_a_plain_delete():
+    responses.delete(USER_9, match=[responses.matchers.query_string_matcher("")], body="")
+    assert yammer().deactivate_account("9") is None
+    request = responses.calls[0].request
+    assert (request.method, request.url, request.body) == ("DELETE", USER_9, None)
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@responses.activate
+@pytest.mark.parametrize("status,headers,error", REFUSALS)
+def test_deactivate_refused(status, headers, error):
+    responses.delete(USER_9, status=status, headers=headers, json={})
+    with pytest.raises(error):
+        yammer().deactivate_account("9")
+
+
+@responses.activate
+def test_delete_passes_delete_true():
+    responses.delete(
+        USER_9, match=[responses.matchers.query_param_matcher({"delete": "true"})], body=""
+    )
+    assert yammer().delete_account("9") is None
+    request = responses.calls[0].request
+    assert (request.method, request.url, request.body) == ("DELETE", f"{USER_9}?delete=true", None)
+
+
+@responses.activate
+@pytest.mark.parametrize("status,headers,error", REFUSALS)
+def test_delete_refused(status, headers, error):
+    responses.delete(USER_9, status=status, headers=headers, json={})
+    with pytest.raises(error):
+        yammer().delete_account("9")
+
+
+@responses.activate
+def test_an_invited_account_is_found_by_its_email_first():
+    """create_account records "invited:<email>" when Yammer did not list the person yet."""
+    responses.get(
+        f"{API}/users/by_email.json",
+        match=[responses.matchers.query_param_matcher({"email": "nina@testco.example"})],
+        json=[user(9, "nina@testco.example")],
+    )
+    responses.delete(USER_9, body="")
+    yammer().deactivate_account("invited:nina@testco.example")
+    assert [(c.request.method, c.request.url) for c in responses.calls][-1] == ("DELETE", USER_9)
+
+
+@responses.activate
+def test_an_invited_account_yammer_does_not_know_is_not_found():
+    responses.get(f"{API}/users/by_email.json", status=404, json={})
+    with pytest.raises(NotFound) as caught:
+        yammer().delete_account("invited:nina@testco.example")
+    assert "nina@testco.example" in caught.value.message
+    assert [c.request.method for c in responses.calls] == ["GET"]

@@ -4,7 +4,17 @@ legacy). People are invited by email: Yammer sends the invitation, so no passwor
 Yammer REST API docs: POST /api/v1/invitations.json with email=... (form-encoded) invites;
 GET /api/v1/users.json?page=N lists 50 users a page; GET
 /api/v1/users/by_email.json?email=... finds one (404 when none). A verified admin's OAuth
-token authenticates as a bearer token. Rate limits answer 429."""
+token authenticates as a bearer token. Rate limits answer 429.
+
+Lifecycle, from Microsoft's Yammer REST reference (learn.microsoft.com/rest/api/yammer):
+users_id_delete: "The DELETE method on a user resource will suspend that user's account,
+allowing the user to reactivate through the website if they have access to a company email
+address. Passing delete=true along with the request will cause the account to be deleted"
+(admin or verified admin) - so DELETE /api/v1/users/{id}.json suspends (deactivate) and
+?delete=true deletes. Reactivation is the person's own sign-in ("users must sign-in to
+reactivate their profile"): no API call does it, so reactivate stays False. users_id_put:
+PUT /api/v1/users/{id}.json updates a user (verified admin); its "parameters for creating or
+updating users" list email and full_name, and neither first/last name nor the username."""
 
 from .base import Capabilities, Connector, CredentialField, RemoteAccount, identify
 from .errors import NotFound
@@ -24,7 +34,19 @@ class YammerConnector(Connector):
             "An OAuth access token of a verified network admin.",
         ),
     )
-    capabilities = Capabilities(create=True, set_password=False, list_accounts=True, invites=True)
+    # update: PUT users/{id}.json; deactivate: DELETE users/{id}.json (a suspension);
+    # delete: DELETE users/{id}.json?delete=true. Reactivation is only the person's own
+    # sign-in, never an API call (see the module docstring), so reactivate stays False.
+    capabilities = Capabilities(
+        create=True,
+        set_password=False,
+        list_accounts=True,
+        invites=True,
+        update=True,
+        deactivate=True,
+        delete=True,
+        reactivate=False,
+    )
     default_rate_limit_per_minute = 10  # Yammer: 10 requests in 10 seconds, per user and app
 
     def call(self, method, path, **kwargs):
@@ -65,6 +87,45 @@ class YammerConnector(Connector):
                 email=new_account.email,
             )
         return invited
+
+    def user_id(self, remote_id):
+        """The Yammer user id behind a remote_id. An invitation Yammer did not list at once
+        was recorded as "invited:<email>": its user is looked up by that email now."""
+        remote_id = str(remote_id)
+        if not remote_id.startswith("invited:"):
+            return remote_id
+        email = remote_id.removeprefix("invited:")
+        invited = self.find_account(email=email)
+        if invited is None:
+            raise NotFound(
+                f"Yammer has no user with the address {email}: the invitation was never "
+                "turned into an account, or the account is gone."
+            )
+        return invited.remote_id
+
+    def update_account(self, remote_id, update):
+        """Pushes the changed name (as full_name) and email; Yammer derives the username
+        itself and its API takes no username, so a changed username alone sends nothing."""
+        body = {}
+        if update.changed & {"first_name", "last_name"}:
+            body["full_name"] = f"{update.first_name} {update.last_name}".strip()
+        if "email" in update.changed:
+            body["email"] = update.email
+        if not body:
+            return None
+        answer = self.call("PUT", f"/users/{self.user_id(remote_id)}.json", data=body)
+        try:
+            user = answer.json()
+        except ValueError:  # the docs show no answer body
+            return None
+        return yammer_account(user) if isinstance(user, dict) and user.get("id") else None
+
+    def deactivate_account(self, remote_id):
+        """Yammer's DELETE without delete=true suspends the account."""
+        self.call("DELETE", f"/users/{self.user_id(remote_id)}.json")
+
+    def delete_account(self, remote_id):
+        self.call("DELETE", f"/users/{self.user_id(remote_id)}.json", params={"delete": "true"})
 
 
 def yammer_account(user):
