@@ -24,7 +24,7 @@ from .forms import (
 )
 from .models import User
 from .permissions import admin_required
-from .signals import person_created
+from .signals import person_changed, person_created
 
 PEOPLE_PER_PAGE = 25
 
@@ -94,6 +94,8 @@ def person_edit(request, user_id):
     )
     if request.method == "POST" and form.is_valid():
         form.save()
+        if form.has_changed():
+            person_changed.send(sender=User, person=person, by=request.user)
         messages.success(request, f"{person.full_name} was saved.")
         return redirect("people")
     return render(request, "accounts/person_form.html", {"form": form, "person": person})
@@ -102,16 +104,11 @@ def person_edit(request, user_id):
 @admin_required
 @require_POST
 def person_set_active(request, user_id):
+    """Deactivating or reactivating changes the person's app accounts: it shows its plan
+    first (provisioning's pages)."""
     person = get_object_or_404(User, pk=user_id)
     active = request.POST.get("active") == "1"
-    try:
-        services.set_active(person, active, by=request.user)
-    except services.PeopleError as error:
-        messages.error(request, str(error))
-    else:
-        state = "reactivated" if active else "deactivated"
-        messages.success(request, f"{person.full_name} was {state}.")
-    return redirect("person_edit", user_id=person.pk)
+    return redirect("plan_reactivate" if active else "plan_deactivate", user_id=person.pk)
 
 
 @admin_required

@@ -64,6 +64,20 @@ class TenantApp(models.Model):
     )
     username_template = models.CharField(max_length=60, blank=True)
 
+    class Leaving(models.TextChoices):
+        DEFAULT = "", "The default for this app"
+        SUSPEND = "suspend", "Suspend (deactivate) the account"
+        DELETE = "delete", "Delete the account"
+        LEAVE = "leave", "Leave the account alone"
+
+    deprovisioning = models.CharField(
+        "When someone leaves",
+        max_length=10,
+        blank=True,
+        choices=Leaving.choices,
+        help_text="What happens to an account when its person no longer has the app.",
+    )
+
     objects = ScopedManager(organization="organization")
 
     class Meta:

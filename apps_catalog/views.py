@@ -121,12 +121,11 @@ def attach_app(request, group_id):
 
 
 @admin_required
-@require_POST
 def detach_app(request, group_id, app_id):
+    """Its members may lose their accounts: the plan comes first (provisioning's page)."""
     group = get_object_or_404(Group, pk=group_id)
-    GroupApp.objects.filter(group=group, app_id=app_id).delete()
-    messages.success(request, "The app left the group; its accounts stay as they are.")
-    return redirect("group_detail", group_id=group.pk)
+    app = get_object_or_404(TenantApp, pk=app_id)
+    return redirect("plan_detach_app", group_id=group.pk, app_id=app.pk)
 
 
 @admin_required

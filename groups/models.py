@@ -91,6 +91,18 @@ class AssignmentSettings(models.Model):
     username_template = models.CharField(
         max_length=60, blank=True, help_text="For a template of your own, e.g. {first}.{last}"
     )
+    # An action that would suspend or delete more than this waits for an admin's approval.
+    approval_threshold = models.PositiveIntegerField(
+        "Approval needed above (accounts)",
+        default=25,
+        help_text="Suspending or deleting more accounts than this in one action waits on "
+        "Pending Approvals.",
+    )
+    approval_threshold_percent = models.PositiveSmallIntegerField(
+        "…or above (% of one app's accounts)",
+        default=20,
+        help_text="Counted once an action touches at least 10 accounts of the app.",
+    )
 
     objects = ScopedManager(organization="organization")
 

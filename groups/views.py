@@ -67,24 +67,21 @@ def group_rename(request, group_id):
     return render(request, "groups/form.html", {"form": form, "group": group})
 
 
+# Deleting a group and removing a member change people's app accounts: they show their plan
+# first, on provisioning's pages (the one place that reconciles accounts).
+
+
 @admin_required
 def group_delete(request, group_id):
     group = get_object_or_404(Group, pk=group_id)
-    if request.method == "POST":
-        group.delete()
-        messages.success(request, f"Group “{group.name}” was deleted.")
-        return redirect("group_list")
-    return render(request, "groups/delete.html", {"group": group})
+    return redirect("plan_delete_group", group_id=group.pk)
 
 
 @admin_required
-@require_POST
 def group_remove_member(request, group_id, user_id):
     group = get_object_or_404(Group, pk=group_id)
     person = get_object_or_404(get_user_model(), pk=user_id)
-    if services.remove_member(group, person):
-        messages.success(request, f"Removed {person.full_name} from {group.name}.")
-    return redirect("group_detail", group_id=group.pk)
+    return redirect("plan_leave_group", group_id=group.pk, user_id=person.pk)
 
 
 @admin_required

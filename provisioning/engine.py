@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps_catalog.models import TenantApp
 
+from . import lifecycle
 from .budget import reserve_slots
 from .bulk import insert_rows, update_rows
 from .connectors.base import NewAccount, identity_match
@@ -78,10 +79,17 @@ def claim(job_ids):
     ids = [pk.get_db_prep_value(pk.to_python(job_id), db) for job_id in job_ids]
     if not ids:
         return []
+    table = db.ops.quote_name(Job._meta.db_table)
     with db.cursor() as cursor:
+        # An account's jobs run one at a time, in the order they were queued: a suspension
+        # waits for the create before it (record() enqueues it when that one ends).
         cursor.execute(
-            f"UPDATE {db.ops.quote_name(Job._meta.db_table)} SET state = %s, lease_until = %s "
+            f"UPDATE {table} SET state = %s, lease_until = %s "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND not_before <= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} earlier "
+            f"WHERE earlier.account_id = {table}.account_id AND earlier.state IN (%s, %s, %s) "
+            f"AND (earlier.created_at < {table}.created_at OR "
+            f"(earlier.created_at = {table}.created_at AND earlier.id < {table}.id))) "
             "RETURNING id",
             [
                 Job.State.RUNNING,
@@ -89,6 +97,9 @@ def claim(job_ids):
                 *ids,
                 Job.State.QUEUED,
                 lease.get_db_prep_value(now + timedelta(seconds=1), db),
+                Job.State.QUEUED,
+                Job.State.RUNNING,
+                Job.State.HELD,
             ],
         )
         claimed = [row[0] for row in cursor.fetchall()]
@@ -187,6 +198,8 @@ def count_attempts(jobs):
     for job in jobs:
         job.attempts += 1
         job.slot_at = None
+        if job.action in Job.LIFECYCLE:  # the account keeps its status until the app answers
+            continue
         if job.account.status != Status.PROVISIONING:
             message = f"Attempt {job.attempts}."
             events.append(
@@ -224,6 +237,8 @@ def retry_or_give_up(job, message, retry_after):
 
 def perform(job, account, connector):
     """Calls the vendor. Returns (remote account, origin, what was sent: no secrets)."""
+    if job.action in Job.LIFECYCLE:
+        return None, account.origin, lifecycle.perform(job, account, connector)
     lookup = {"email": account.email, "username": account.username}
     if job.action == Job.Action.LINK:
         remote = look_up(connector, **lookup)

@@ -31,9 +31,10 @@ def convention(app, settings):
 def provision(app, people, settings, *, trigger, by=None):
     """Queues seats in one app for the people it does not track yet. A few queries per app,
     whatever the number of people."""
-    accounts = AppAccount.objects.filter(app=app).values_list("user_id", "username")
-    tracked = {user_id for user_id, _ in accounts if user_id}
-    taken = {username.lower() for _, username in accounts if username}
+    accounts = AppAccount.objects.filter(app=app).values_list("user_id", "username", "status")
+    # A deprovisioned seat is queued again (queue_jobs reuses its row).
+    tracked = {user_id for user_id, _, status in accounts if user_id and status != "deprovisioned"}
+    taken = {username.lower() for _, username, _ in accounts if username}
     name_convention, template = convention(app, settings)
     requests = []
     for person in sorted(people, key=lambda p: (p.date_joined, str(p.pk))):
@@ -57,12 +58,6 @@ def provision(app, people, settings, *, trigger, by=None):
 
 def group_apps(group, settings):
     return [app for app in group.apps.select_related("catalog_app") if applies(app, settings)]
-
-
-def on_members_added(sender, group, people, by=None, **kwargs):
-    settings = AssignmentSettings.for_organization(group.organization_id)
-    for app in group_apps(group, settings):
-        provision(app, people, settings, trigger=f"group {group.name}", by=by)
 
 
 def members_to_provision(app, groups):

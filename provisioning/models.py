@@ -103,6 +103,13 @@ class Job(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", "Create account"
         LINK = "link", "Link existing account"
+        UPDATE = "update", "Update account"
+        SUSPEND = "suspend", "Suspend account"
+        REACTIVATE = "reactivate", "Reactivate account"
+        DELETE = "delete", "Delete account"
+
+    # Actions on an account the app has already: they never change who owns it.
+    LIFECYCLE = {Action.UPDATE, Action.SUSPEND, Action.REACTIVATE, Action.DELETE}
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -213,3 +220,107 @@ class AccountRead(models.Model):
 
     def __str__(self):
         return f"{self.app_id}: {self.read_count} ({self.state})"
+
+
+class Assignment(models.Model):
+    """A person assigned an app directly (Assign Users, a person's "Assign an app"). With the
+    groups that carry the app, it is what should be; the app account is what is."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    app = models.ForeignKey(
+        "apps_catalog.TenantApp", on_delete=models.CASCADE, related_name="assignments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app", "user"], name="one_assignment_per_user_and_app")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} assigned {self.app_id}"
+
+
+class Plan(models.Model):
+    """What one admin action will do to app accounts, kept when it must wait for an admin's
+    approval (it suspends or deletes more than the organization's threshold)."""
+
+    class State(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting approval"
+        APPROVED = "approved", "Approved and run"
+        REJECTED = "rejected", "Rejected"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    title = models.CharField(max_length=300)
+    trigger = models.CharField(max_length=100)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.AWAITING)
+    steps = models.JSONField(default=list)  # plans.Step as dicts
+    counts = models.JSONField(default=dict)  # {"suspend": n, ...}
+    reason = models.CharField(max_length=300, blank=True)  # why it waits
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "state"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ToDo(models.Model):
+    """A step the app's API cannot take (HipChat cannot suspend): an admin does it in the
+    app, then ticks it off here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    account = models.ForeignKey(AppAccount, on_delete=models.CASCADE, related_name="todos")
+    action = models.CharField(max_length=20, choices=Job.Action.choices)
+    note = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["organization", "done_at"])]
+
+    def __str__(self):
+        return self.note

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import welcome
+from . import lifecycle, welcome
 from .bulk import insert_rows, update_alike, update_rows
 from .connectors.base import RemoteAccount
 from .models import AccountEvent, AppAccount, Connection, Job
@@ -39,6 +39,9 @@ class Outcome:
 ACCOUNT_FIELDS = [
     "remote_id",
     "username",
+    "email",
+    "first_name",
+    "last_name",
     "origin",
     "last_error",
     "secrets",
@@ -79,6 +82,7 @@ def record(connection, outcomes):
         slow_down(connection, outcomes)
         for job in retries:
             enqueue_on_commit(job.organization_id, [job.pk], eta=job.not_before)
+        enqueue_next(outcomes)
         welcome.schedule(
             outcomes[0].job.organization_id,
             [
@@ -95,7 +99,7 @@ def match_known_accounts(outcomes):
     """The accounts the vendor answered with may be known here already. One owned by another
     person fails that job (checked first, so it does not undo the others' results); one the
     console only discovered in the app (nobody's) is returned, to give way to the person's."""
-    found = [o for o in outcomes if o.result == SUCCEEDED]
+    found = [o for o in outcomes if o.result == SUCCEEDED and o.remote is not None]
     if not found:
         return []
     known = AppAccount.objects.filter(
@@ -116,6 +120,8 @@ def match_known_accounts(outcomes):
 
 
 def succeeded(outcome, now):
+    if outcome.job.action in Job.LIFECYCLE:
+        return lifecycle.done(outcome, now)
     job, account, remote = outcome.job, outcome.job.account, outcome.remote
     account.remote_id = remote.remote_id
     account.username = remote.username or account.username
@@ -148,7 +154,10 @@ def retrying(outcome, now):
     job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
     job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
     job.enqueued_at = now  # its message goes when this commits
-    account.last_error = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
+    outcome.message = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
+    if job.action in Job.LIFECYCLE:
+        return lifecycle.not_done(outcome, now, retrying=True)
+    account.last_error = outcome.message
     return move(account, Status.PENDING, job=job, message=account.last_error, save=False)
 
 
@@ -156,6 +165,8 @@ def failed(outcome, now):
     job, account = outcome.job, outcome.job.account
     job.state, job.last_error, job.finished_at = Job.State.FAILED, outcome.message, now
     job.lease_until = None
+    if job.action in Job.LIFECYCLE:
+        return lifecycle.not_done(outcome, now, retrying=False)
     account.last_error = outcome.message
     return move(account, Status.FAILED, job=job, message=outcome.message, save=False)
 
@@ -173,6 +184,19 @@ def held(outcome, now):
 
 # How each outcome changes its account and job (in memory) and the event it adds.
 WRITERS = {SUCCEEDED: succeeded, RETRYING: retrying, FAILED: failed, HELD: held}
+
+
+def enqueue_next(outcomes):
+    """An account's next job waited for this one (engine.claim runs them in order)."""
+    ended = [o.job.account_id for o in outcomes if o.result in (SUCCEEDED, FAILED)]
+    if not ended:
+        return
+    waiting = Job.objects.filter(account_id__in=ended, state=Job.State.QUEUED).exclude(
+        pk__in=[o.job.pk for o in outcomes]
+    )
+    waiting = list(waiting.values_list("pk", "organization_id", "not_before"))
+    for job_id, organization_id, not_before in waiting:
+        enqueue_on_commit(organization_id, [job_id], eta=not_before)
 
 
 def slow_down(connection, outcomes):

@@ -152,7 +152,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
                 ),
             )
             new_accounts.append(account)
-        elif account.status == Status.FAILED:
+        elif account.status in (Status.FAILED, Status.DEPROVISIONED):  # failed, or assigned again
             retried.append(account)
             retried_ids.add(account.pk)
         else:

@@ -1,9 +1,11 @@
 """The app account status machine: every allowed move is in TRANSITIONS, nowhere else.
 
-pending ─▶ provisioning ─▶ created | invited ─▶ active
-   │             │                 │
+pending ─▶ provisioning ─▶ created | invited ─▶ active ◀─▶ suspended ─▶ deprovisioned
+   │             │                 │                               ▲
    └─────────────┴──▶ failed ──────┘ (Retry puts it back to pending)
-suspended and deprovisioned wait for the lifecycle work.
+Created, invited and active accounts can be suspended or deprovisioned (deleted); a
+suspended one reactivated. A seat cancelled before it was created is deprovisioned, and a
+deprovisioned or failed one assigned again goes back to pending.
 """
 
 from django.db import models
@@ -21,7 +23,7 @@ class Status(models.TextChoices):
 
 
 TRANSITIONS = {
-    Status.PENDING: {Status.PROVISIONING, Status.ACTIVE, Status.FAILED},
+    Status.PENDING: {Status.PROVISIONING, Status.ACTIVE, Status.FAILED, Status.DEPROVISIONED},
     Status.PROVISIONING: {
         Status.PENDING,
         Status.CREATED,
@@ -34,7 +36,7 @@ TRANSITIONS = {
     Status.ACTIVE: {Status.SUSPENDED, Status.DEPROVISIONED},
     Status.FAILED: {Status.PENDING, Status.PROVISIONING},
     Status.SUSPENDED: {Status.ACTIVE, Status.DEPROVISIONED},
-    Status.DEPROVISIONED: set(),
+    Status.DEPROVISIONED: {Status.PENDING},
 }
 
 # The states in which the console still has work to do for the account.

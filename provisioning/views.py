@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
@@ -14,6 +16,7 @@ from apps_catalog.models import TenantApp
 from groups.models import AssignmentSettings
 
 from . import group_provisioning, services
+from .changes import assign
 from .connectors.errors import ConnectorError
 from .connectors.registry import connector_class
 from .forms import CredentialsForm
@@ -150,7 +153,9 @@ def done(request, app, cls):
     if not requests:
         messages.error(request, "Select at least one person.")
         return redirect("assign_users", app_id=app.pk)
-    jobs = services.queue_jobs(app, requests, trigger="assign users", requested_by=request.user)
+    with transaction.atomic():  # assigned directly: kept whatever the groups say later
+        assign(app, [row.user for row in requests], request.user)
+        jobs = services.queue_jobs(app, requests, trigger="assign users", requested_by=request.user)
     messages.success(request, f"Provisioning {len(jobs)} account(s) in {app.name}.")
     return redirect("app_users", app_id=app.pk)
 
@@ -225,6 +230,9 @@ def retry_account(request, app_id, account_id):
     else:
         services.retry_account(account, by=request.user)
         messages.success(request, f"Retrying {account.email}.")
+    back = request.POST.get("next", "")  # the person's page
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("app_users", app_id=app_id)
 
 

@@ -54,8 +54,9 @@ def test_admin_renames_a_group(as_admin, sales):
 def test_admin_deletes_a_group_and_members_stay(as_admin, sales, member):
     Membership.objects.create(organization=sales.organization, group=sales, user=member)
     url = reverse("group_delete", kwargs={"group_id": sales.pk})
-    assert "Delete “Sales”?" in as_admin.get(url).content.decode()
-    as_admin.post(url)
+    page = as_admin.get(url, follow=True).content.decode()
+    assert "Deleting the group Sales" in page and "changes no account" in page
+    as_admin.post(reverse("plan_delete_group", kwargs={"group_id": sales.pk}))
     assert not Group.objects.filter(pk=sales.pk).exists()
     member.refresh_from_db()  # still here
 
@@ -67,9 +68,10 @@ def test_admin_adds_and_removes_members(as_admin, sales, member, testco):
     assert set(sales.members.all()) == {member, other}
     page = as_admin.get(url).content.decode()
     assert member.email in page and other.email in page
-    as_admin.post(
-        reverse("group_remove_member", kwargs={"group_id": sales.pk, "user_id": member.pk})
-    )
+    remove = reverse("plan_leave_group", kwargs={"group_id": sales.pk, "user_id": member.pk})
+    assert f"Removing {member.full_name} from Sales" in as_admin.get(remove).content.decode()
+    assert set(sales.members.all()) == {member, other}  # the plan is shown, nothing done yet
+    as_admin.post(remove)
     assert set(sales.members.all()) == {other}
 
 

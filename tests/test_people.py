@@ -76,12 +76,16 @@ def test_admin_edits_a_person(as_admin, member):
 
 def test_admin_deactivates_and_reactivates_a_person(as_admin, member):
     url = reverse("person_set_active", kwargs={"user_id": member.pk})
-    as_admin.post(url, {"active": "0"})
+    page = as_admin.post(url, {"active": "0"}, follow=True).content.decode()
+    assert f"Deactivating {member.full_name}" in page and "Confirm" in page
+    member.refresh_from_db()
+    assert member.is_active  # the plan comes first
+    as_admin.post(reverse("plan_deactivate", kwargs={"user_id": member.pk}))
     member.refresh_from_db()
     assert not member.is_active
     assert member.email not in as_admin.get(reverse("people")).content.decode()
     assert member.email in as_admin.get(reverse("people"), {"status": "inactive"}).content.decode()
-    as_admin.post(url, {"active": "1"})
+    as_admin.post(reverse("plan_reactivate", kwargs={"user_id": member.pk}))
     member.refresh_from_db()
     assert member.is_active
 

@@ -9,7 +9,7 @@ from accounts.models import User
 from apps_catalog.models import CatalogApp, GroupApp, TenantApp
 from groups.models import Group, Membership
 from notifications.models import Email
-from provisioning.models import AppAccount
+from provisioning.models import AppAccount, Job, Plan, ToDo
 from provisioning.status import Status
 
 
@@ -40,7 +40,13 @@ def testco_objects(testco, member):
     email = Email.objects.create(
         organization_id=testco.pk, to=member.email, subject="Hi", state=Email.State.FAILED
     )
+    plan = Plan.objects.create(organization=testco, title="Suspending 30 accounts", trigger="t")
+    todo = ToDo.objects.create(
+        organization=testco, account=account, action=Job.Action.SUSPEND, note="By hand"
+    )
     return {
+        "plan_id": plan.pk,
+        "todo_id": todo.pk,
         "user_id": member.pk,
         "group_id": group.pk,
         "app_id": app.pk,
@@ -73,6 +79,10 @@ def test_nothing_of_testco_changed_after_the_walk(as_other_admin, testco_objects
     assert TenantApp.objects.filter(pk=testco_objects["app_id"]).exists()
     assert AppAccount.objects.get(pk=testco_objects["account_id"]).status == Status.FAILED
     assert Email.objects.get(pk=testco_objects["email_id"]).state == Email.State.FAILED
+    assert Plan.objects.get(pk=testco_objects["plan_id"]).state == Plan.State.AWAITING
+    assert ToDo.objects.get(pk=testco_objects["todo_id"]).done_at is None
+    assert Membership.objects.filter(group_id=testco_objects["group_id"], user=member).exists()
+    assert GroupApp.objects.filter(group_id=testco_objects["group_id"]).exists()
 
 
 def test_lists_show_only_the_own_organizations_rows(as_other_admin, testco_objects, member):

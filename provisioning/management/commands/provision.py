@@ -1,10 +1,12 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import User
 from apps_catalog.models import TenantApp
+from provisioning.changes import assign
 from provisioning.models import Job
 from provisioning.services import AccountRequest, queue_jobs
 
@@ -47,11 +49,13 @@ class Command(BaseCommand):
             if not target.catalog_app.supports_provisioning:
                 raise CommandError(f"{target.name} does not support auto-provisioning.")
             action = Job.Action.LINK if link else Job.Action.CREATE
-            jobs = queue_jobs(
-                target,
-                [AccountRequest(user=person, action=action, set_password=not no_password)],
-                trigger="operator",
-            )
+            with transaction.atomic():
+                assign(target, [person], None)
+                jobs = queue_jobs(
+                    target,
+                    [AccountRequest(user=person, action=action, set_password=not no_password)],
+                    trigger="operator",
+                )
             if not jobs:
                 raise CommandError(f"{email} already has an account in {target.name}.")
             job = jobs[0]

@@ -1,0 +1,224 @@
+"""The admin actions that change what people should have. Each is a Change: it knows whom it
+touches and how to apply itself to the directory; preview() shows its plan without keeping
+anything, confirm() applies it and runs the plan (or keeps it for approval)."""
+
+from django.db import transaction
+
+from apps_catalog.models import GroupApp
+from groups import services as groups
+
+from .models import Assignment, Plan
+from .plans import Plan as PlanOfSteps
+from .plans import Step, can, capabilities_of, needs_approval, reconcile
+from .runs import run
+
+
+class Change:
+    title = ""
+    trigger = ""
+    app_ids = None  # None: every app of the people touched
+    restore = False  # suspended accounts the people should have come back
+
+    def people(self):
+        raise NotImplementedError
+
+    def apply(self, by):
+        raise NotImplementedError
+
+    def plan(self, organization_id):
+        return reconcile(
+            self.people(),
+            organization_id,
+            title=self.title,
+            app_ids=self.app_ids,
+            restore=self.restore,
+        )
+
+
+class Deactivate(Change):
+    def __init__(self, person):
+        self.person = person
+        self.title = f"Deactivating {person.full_name}"
+        self.trigger = "person deactivated"
+
+    def people(self):
+        return [self.person.pk]
+
+    def apply(self, by):  # an update, so a preview leaves the person object as it was
+        type(self.person).objects.filter(pk=self.person.pk).update(is_active=False)
+
+
+class Reactivate(Deactivate):
+    def __init__(self, person):
+        super().__init__(person)
+        self.title = f"Reactivating {person.full_name}"
+        self.trigger = "person reactivated"
+        self.restore = True
+
+    def apply(self, by):
+        type(self.person).objects.filter(pk=self.person.pk).update(is_active=True)
+
+
+class LeaveGroup(Change):
+    def __init__(self, group, person):
+        self.group, self.person = group, person
+        self.title = f"Removing {person.full_name} from {group.name}"
+        self.trigger = f"left group {group.name}"
+
+    def people(self):
+        return [self.person.pk]
+
+    def apply(self, by):
+        groups.remove_member(self.group, self.person)
+
+
+class DetachApp(Change):
+    def __init__(self, group, app):
+        self.group, self.app = group, app
+        self.title = f"Removing {app.name} from {group.name}"
+        self.trigger = f"group {group.name} lost {app.name}"
+        self.app_ids = [app.pk]
+
+    def people(self):
+        return list(self.group.memberships.values_list("user_id", flat=True))
+
+    def apply(self, by):
+        GroupApp.objects.filter(group=self.group, app=self.app).delete()
+
+
+class DeleteGroup(Change):
+    def __init__(self, group):
+        self.group = group
+        self.title = f"Deleting the group {group.name}"
+        self.trigger = f"group {group.name} deleted"
+
+    def people(self):
+        return self._people
+
+    def apply(self, by):
+        self._people = list(self.group.memberships.values_list("user_id", flat=True))
+        self.group.delete()
+
+
+class Unassign(Change):
+    def __init__(self, person, app):
+        self.person, self.app = person, app
+        self.title = f"Unassigning {app.name} from {person.full_name}"
+        self.trigger = "unassigned"
+        self.app_ids = [app.pk]
+
+    def people(self):
+        return [self.person.pk]
+
+    def apply(self, by):
+        Assignment.objects.filter(user=self.person, app=self.app).delete()
+
+
+class Assign(Unassign):
+    def __init__(self, person, app):
+        super().__init__(person, app)
+        self.title = f"Assigning {app.name} to {person.full_name}"
+        self.trigger = "assigned"
+        self.restore = True
+
+    def apply(self, by):
+        assign(self.app, [self.person], by)
+
+
+class AppGroupProvisioning(Change):
+    """The app's Group Auto Provisioning toggle (or anything else about the app that changes
+    who should have it): everyone with an account in it or in one of its groups."""
+
+    def __init__(self, app, apply_change, title):
+        self.app, self.apply_change, self.title = app, apply_change, title
+        self.trigger = f"{app.name} settings"
+        self.app_ids = [app.pk]
+
+    def people(self):
+        in_groups = GroupApp.objects.filter(app=self.app).values_list(
+            "group__memberships__user_id", flat=True
+        )
+        with_accounts = self.app.accounts.filter(user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+        return list({*in_groups, *with_accounts} - {None})
+
+    def apply(self, by):
+        self.apply_change()
+
+
+class AccountAction(Change):
+    """Suspend or reactivate one account from the person's page, whatever assignments say
+    (a suspension stays until the person is reactivated or the app assigned again)."""
+
+    def __init__(self, account, action):
+        self.account, self.action = account, action
+        verb = "Suspending" if action == "suspend" else "Reactivating"
+        self.title = f"{verb} {account.user.full_name}'s account in {account.app.name}"
+        self.trigger = f"{action} by an admin"
+
+    def people(self):
+        return [self.account.user_id]
+
+    def apply(self, by):
+        pass
+
+    def plan(self, organization_id):
+        app = self.account.app
+        step = can(
+            Step(
+                self.action, self.account.user_id, app.pk, self.account.pk, why="asked by an admin"
+            ),
+            capabilities_of(app),
+        )
+        step.user_id, step.app_id, step.account_id = self.account.user_id, app.pk, self.account.pk
+        people = {self.account.user_id: self.account.user}
+        return PlanOfSteps(title=self.title, steps=[step], people=people, apps={app.pk: app})
+
+
+def assign(app, people, by):
+    """Direct assignments (Assign Users, "Assign an app"): kept whatever groups say later."""
+    Assignment.objects.bulk_create(
+        [
+            Assignment(organization_id=app.organization_id, app=app, user=p, created_by=by)
+            for p in people
+        ],
+        ignore_conflicts=True,
+    )
+
+
+class _Undo(Exception):
+    pass
+
+
+def preview(change, organization_id):
+    """The plan of the change, as if it were made: made in a transaction, then undone."""
+    try:
+        with transaction.atomic():
+            change.apply(by=None)
+            plan = change.plan(organization_id)
+            raise _Undo
+    except _Undo:
+        return plan
+
+
+@transaction.atomic
+def confirm(change, organization_id, by):
+    """Makes the change and runs its plan, or keeps the plan for approval when it suspends or
+    deletes more than the organization's threshold. Returns (plan, kept Plan row or None)."""
+    change.apply(by)
+    plan = change.plan(organization_id)
+    reason = needs_approval(plan, organization_id)
+    if reason:
+        kept = Plan.objects.create(
+            organization_id=organization_id,
+            title=plan.sentence(),
+            trigger=change.trigger,
+            steps=[step.as_dict() for step in plan.steps],
+            counts=plan.counts(),
+            reason=reason,
+            requested_by=by,
+        )
+        return plan, kept
+    run(plan.steps, organization_id, trigger=change.trigger, by=by)
+    return plan, None

@@ -1,0 +1,227 @@
+"""Admin actions that change who should have which app: each shows its plan first and runs
+on Confirm (or waits on Pending Approvals); the person's apps; approvals and to-dos."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import admin_required
+from apps_catalog.models import TenantApp
+from groups.models import Group
+
+from . import changes, runs
+from .models import AppAccount, Plan, ToDo
+from .plans import needs_approval, sources
+from .status import Status
+
+User = get_user_model()
+SHOWN_STEPS = 500  # a big plan shows its counts and its first steps
+
+
+def plan_page(request, change, back):
+    """GET: the plan of the change, not made. POST (Confirm): made, and its plan run or kept."""
+    organization_id = request.user.organization_id
+    if request.method == "POST":
+        plan, kept = changes.confirm(change, organization_id, request.user)
+        if kept:
+            messages.warning(
+                request, f"{kept.reason} The plan waits on Pending Approvals: nothing was sent."
+            )
+        else:
+            messages.success(request, f"Done. {plan.sentence()}")
+        return redirect(back)
+    plan = changes.preview(change, organization_id)
+    context = {
+        "change": change,
+        "plan": plan,
+        "steps": plan.by_person(),
+        "approval": needs_approval(plan, organization_id),
+        "back": back,
+    }
+    return render(request, "provisioning/plan.html", context)
+
+
+def person_page(person):
+    return reverse("person_edit", kwargs={"user_id": person.pk})
+
+
+@admin_required
+def deactivate_person(request, user_id):
+    person = get_object_or_404(User, pk=user_id)
+    if person.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect(person_page(person))
+    return plan_page(request, changes.Deactivate(person), person_page(person))
+
+
+@admin_required
+def reactivate_person(request, user_id):
+    person = get_object_or_404(User, pk=user_id)
+    return plan_page(request, changes.Reactivate(person), person_page(person))
+
+
+@admin_required
+def leave_group(request, group_id, user_id):
+    group = get_object_or_404(Group, pk=group_id)
+    person = get_object_or_404(User, pk=user_id, memberships__group=group)
+    back = reverse("group_detail", kwargs={"group_id": group.pk})
+    return plan_page(request, changes.LeaveGroup(group, person), back)
+
+
+@admin_required
+def detach_group_app(request, group_id, app_id):
+    group = get_object_or_404(Group, pk=group_id)
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    back = reverse("group_detail", kwargs={"group_id": group.pk})
+    return plan_page(request, changes.DetachApp(group, app), back)
+
+
+@admin_required
+def delete_group(request, group_id):
+    group = get_object_or_404(Group, pk=group_id)
+    return plan_page(request, changes.DeleteGroup(group), reverse("group_list"))
+
+
+@admin_required
+def unassign(request, user_id, app_id):
+    person = get_object_or_404(User, pk=user_id)
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    return plan_page(request, changes.Unassign(person, app), person_page(person))
+
+
+@admin_required
+@require_POST
+def assign_app(request, user_id):
+    """The person's page: Assign an app (adding only: runs at once)."""
+    person = get_object_or_404(User, pk=user_id)
+    app = TenantApp.objects.filter(pk__in=valid_ids(request.POST.get("app"))).first()
+    if app is None:
+        messages.error(request, "Choose an app to assign.")
+    else:
+        plan, _ = changes.confirm(changes.Assign(person, app), person.organization_id, request.user)
+        messages.success(request, f"{app.name} is assigned to {person.full_name}.")
+    return redirect(person_page(person))
+
+
+@admin_required
+def account_action(request, account_id, action):
+    account = get_object_or_404(
+        AppAccount.objects.select_related("app__catalog_app", "user"),
+        pk=account_id,
+        user__isnull=False,
+    )
+    if action not in ("suspend", "reactivate"):
+        raise ValueError(action)
+    change = changes.AccountAction(account, action)
+    return plan_page(request, change, person_page(account.user))
+
+
+@admin_required
+def person_apps(request, user_id):
+    """The person's apps (an htmx part of their page): status, origin and why they have it."""
+    person = get_object_or_404(User, pk=user_id)
+    accounts = {
+        a.app_id: a
+        for a in AppAccount.objects.filter(user=person).select_related("app__catalog_app")
+    }
+    why = sources([person.pk], person.organization_id)
+    app_ids = set(accounts) | {app_id for _, app_id in why}
+    apps = TenantApp.objects.select_related("catalog_app").in_bulk(app_ids)
+    rows = sorted(
+        (
+            {
+                "app": apps[app_id],
+                "account": accounts.get(app_id),
+                "why": why.get((person.pk, app_id), []),
+                "direct": "assigned directly" in why.get((person.pk, app_id), []),
+            }
+            for app_id in app_ids
+        ),
+        key=lambda row: row["app"].name.lower(),
+    )
+    assignable = TenantApp.objects.exclude(pk__in=app_ids).order_by("name")
+    todos = ToDo.objects.filter(account__user=person, done_at__isnull=True).select_related(
+        "account__app"
+    )
+    context = {
+        "person": person,
+        "rows": rows,
+        "assignable": assignable,
+        "todos": todos,
+        "Status": Status,
+        "next": person_page(person),
+    }
+    return render(request, "provisioning/_person_apps.html", context)
+
+
+@admin_required
+def approvals(request):
+    """Pending Approvals: kept plans an admin approves or rejects whole; to-dos to tick off."""
+    context = {
+        "waiting": Plan.objects.filter(state=Plan.State.AWAITING).select_related("requested_by"),
+        "decided": Plan.objects.exclude(state=Plan.State.AWAITING).select_related("decided_by")[
+            :20
+        ],
+        "todos": ToDo.objects.filter(done_at__isnull=True).select_related(
+            "account__app", "account__user"
+        )[:200],
+    }
+    return render(request, "provisioning/approvals.html", context)
+
+
+@admin_required
+def plan_detail(request, plan_id):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision == "approve":
+                runs.approve(plan, request.user)
+                messages.success(request, "Approved: the plan is running.")
+            elif decision == "reject":
+                runs.reject(plan, request.user)
+                messages.success(request, "Rejected: nothing of it was sent.")
+        except ValueError as error:
+            messages.error(request, str(error))
+        return redirect("approvals")
+    steps = plan.steps[:SHOWN_STEPS]
+    people = User.objects.in_bulk([s["user_id"] for s in steps])
+    apps = TenantApp.objects.in_bulk([s["app_id"] for s in steps])
+    rows = [
+        {**s, "person": people.get(_uuid(s["user_id"])), "app": apps.get(_uuid(s["app_id"]))}
+        for s in steps
+    ]
+    context = {"plan": plan, "rows": rows, "more": len(plan.steps) - len(steps)}
+    return render(request, "provisioning/plan_detail.html", context)
+
+
+@admin_required
+@require_POST
+def todo_done(request, todo_id):
+    todo = get_object_or_404(ToDo.objects.select_related("account__app"), pk=todo_id)
+    if todo.done_at is None:
+        runs.tick_off(todo, request.user)
+        messages.success(request, "Ticked off.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("approvals")
+    return redirect(back)
+
+
+def valid_ids(*values):
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return ids
+
+
+def _uuid(value):
+    return valid_ids(value)[0] if valid_ids(value) else None

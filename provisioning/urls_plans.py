@@ -1,0 +1,43 @@
+"""Actions that show their plan first (the person's page, groups), and Pending Approvals."""
+
+from django.urls import path
+
+from . import plan_views as views
+
+urlpatterns = [
+    path("people/<uuid:user_id>/deactivate/", views.deactivate_person, name="plan_deactivate"),
+    path("people/<uuid:user_id>/reactivate/", views.reactivate_person, name="plan_reactivate"),
+    path("people/<uuid:user_id>/apps/", views.person_apps, name="person_apps"),
+    path("people/<uuid:user_id>/apps/assign/", views.assign_app, name="person_assign_app"),
+    path(
+        "people/<uuid:user_id>/apps/<uuid:app_id>/unassign/",
+        views.unassign,
+        name="plan_unassign",
+    ),
+    path(
+        "accounts/<uuid:account_id>/suspend/",
+        views.account_action,
+        {"action": "suspend"},
+        name="plan_suspend_account",
+    ),
+    path(
+        "accounts/<uuid:account_id>/reactivate/",
+        views.account_action,
+        {"action": "reactivate"},
+        name="plan_reactivate_account",
+    ),
+    path(
+        "groups/<uuid:group_id>/members/<uuid:user_id>/leave/",
+        views.leave_group,
+        name="plan_leave_group",
+    ),
+    path(
+        "groups/<uuid:group_id>/apps/<uuid:app_id>/detach/",
+        views.detach_group_app,
+        name="plan_detach_app",
+    ),
+    path("groups/<uuid:group_id>/delete/plan/", views.delete_group, name="plan_delete_group"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<uuid:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("todos/<uuid:todo_id>/done/", views.todo_done, name="todo_done"),
+]
