@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.forms import UniqueNameInOrganizationMixin, UsernameConventionMixin
 
+from . import hooks
 from .models import SupportRequest, TenantApp
 
 
@@ -41,6 +42,7 @@ class AppSettingsForm(UsernameConventionMixin, TenantAppForm):
             "group_auto_provisioning",
             "username_convention",
             "username_template",
+            "deprovisioning",
         ]
         labels = {
             **TenantAppForm.Meta.labels,
@@ -59,8 +61,15 @@ class AppSettingsForm(UsernameConventionMixin, TenantAppForm):
                 "(Settings > Assignment Settings)."
             )
         if not self.instance.catalog_app.supports_provisioning:
-            for name in ("group_auto_provisioning", "username_convention", "username_template"):
+            for name in (
+                "group_auto_provisioning",
+                "username_convention",
+                "username_template",
+                "deprovisioning",
+            ):
                 del self.fields[name]
+        else:  # only what the app's API can do
+            self.fields["deprovisioning"].choices = hooks.leaving_choices(self.instance)
 
 
 class AttachAppForm(forms.Form):

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import admin_required
 from groups.models import AssignmentSettings, Group
 
-from . import services
+from . import hooks, services
 from .forms import AppSettingsForm, AttachAppForm, SupportRequestForm, TenantAppForm
 from .models import CatalogApp, GroupApp, SupportRequest, TenantApp
 
@@ -98,6 +98,8 @@ def app_settings(request, app_id):
     if request.method == "POST" and form.is_valid():
         app = form.save()
         messages.success(request, "App settings saved.")
+        if was_on and not app.group_auto_provisioning and policy == AssignmentSettings.Mode.PER_APP:
+            return redirect(hooks.after_access_change(app))  # its groups' seats: the plan
         if app.group_auto_provisioning and not was_on and policy == AssignmentSettings.Mode.PER_APP:
             return redirect("provision_group_members", app_id=app.pk)  # offer, not silently
         return redirect("app_settings", app_id=app.pk)

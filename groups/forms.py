@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator
 
 from accounts.forms import UniqueNameInOrganizationMixin, UsernameConventionMixin
 
@@ -38,9 +39,31 @@ class AddMembersForm(forms.Form):
 class AssignmentSettingsForm(UsernameConventionMixin, forms.ModelForm):
     class Meta:
         model = AssignmentSettings
-        fields = ["group_auto_provisioning", "username_convention", "username_template"]
+        fields = [
+            "group_auto_provisioning",
+            "username_convention",
+            "username_template",
+            "approval_threshold",
+            "approval_threshold_percent",
+        ]
         widgets = {"group_auto_provisioning": forms.RadioSelect}
         labels = {"username_template": "Username template"}
+
+    THRESHOLDS = ("approval_threshold", "approval_threshold_percent")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.THRESHOLDS:  # left empty: kept as they are
+            self.fields[name].required = False
+        self.fields["approval_threshold_percent"].max_value = 100
+        self.fields["approval_threshold_percent"].validators.append(MaxValueValidator(100))
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.THRESHOLDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
 
 class JoinGroupForm(forms.Form):

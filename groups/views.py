@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
 
-from . import services
+from . import hooks, services
 from .forms import AddMembersForm, AssignmentSettingsForm, GroupForm, JoinGroupForm
 from .models import AssignmentSettings, Group
 
@@ -84,6 +84,14 @@ def group_remove_member(request, group_id, user_id):
     return redirect("plan_leave_group", group_id=group.pk, user_id=person.pk)
 
 
+# How much each mode grants: turning it down may take accounts away.
+GRANTS = {
+    AssignmentSettings.Mode.ALL: 2,
+    AssignmentSettings.Mode.PER_APP: 1,
+    AssignmentSettings.Mode.OFF: 0,
+}
+
+
 @admin_required
 def assignment_settings(request):
     """Settings > Assignment Settings (Method 2's first steps)."""
@@ -91,9 +99,12 @@ def assignment_settings(request):
     form = AssignmentSettingsForm(
         request.POST if request.method == "POST" else None, instance=instance
     )
+    was = instance.group_auto_provisioning
     if request.method == "POST" and form.is_valid():
-        form.save()
+        now = form.save().group_auto_provisioning
         messages.success(request, "Assignment Settings saved.")
+        if GRANTS[now] < GRANTS[was] and hooks.after_mode_change():
+            return redirect(hooks.after_mode_change())  # fewer seats: the plan says which
         return redirect("assignment_settings")
     return render(request, "groups/assignment_settings.html", {"form": form})
 

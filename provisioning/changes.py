@@ -7,7 +7,7 @@ from django.db import transaction
 from apps_catalog.models import GroupApp
 from groups import services as groups
 
-from .models import Assignment, Plan
+from .models import AppAccount, Assignment, Plan
 from .plans import Plan as PlanOfSteps
 from .plans import Step, can, capabilities_of, needs_approval, reconcile
 from .runs import run
@@ -125,12 +125,14 @@ class Assign(Unassign):
         assign(self.app, [self.person], by)
 
 
-class AppGroupProvisioning(Change):
-    """The app's Group Auto Provisioning toggle (or anything else about the app that changes
-    who should have it): everyone with an account in it or in one of its groups."""
+class ReconcileApp(Change):
+    """A setting changed who should have the app (its Group Auto Provisioning toggle turned
+    off): everyone with an account in it or in one of its groups. The setting is saved
+    already; the plan says what it means for the accounts."""
 
-    def __init__(self, app, apply_change, title):
-        self.app, self.apply_change, self.title = app, apply_change, title
+    def __init__(self, app):
+        self.app = app
+        self.title = f"Bringing {app.name}'s accounts in line with its settings"
         self.trigger = f"{app.name} settings"
         self.app_ids = [app.pk]
 
@@ -144,7 +146,27 @@ class AppGroupProvisioning(Change):
         return list({*in_groups, *with_accounts} - {None})
 
     def apply(self, by):
-        self.apply_change()
+        pass
+
+
+class ReconcileGroups(Change):
+    """Assignment Settings' Group Auto-Provisioning mode now grants less: everyone in a group
+    with apps, and everyone with an account in those apps."""
+
+    def __init__(self, organization_id):
+        self.title = "Bringing accounts in line with Assignment Settings"
+        self.trigger = "assignment settings"
+        self.organization_id = organization_id
+
+    def people(self):
+        group_apps = GroupApp.objects.all()
+        self.app_ids = list(group_apps.values_list("app_id", flat=True).distinct())
+        members = group_apps.values_list("group__memberships__user_id", flat=True)
+        owners = AppAccount.objects.filter(app_id__in=self.app_ids, user__isnull=False)
+        return list({*members, *owners.values_list("user_id", flat=True)} - {None})
+
+    def apply(self, by):
+        pass
 
 
 class AccountAction(Change):
@@ -213,7 +235,7 @@ def confirm(change, organization_id, by):
         kept = Plan.objects.create(
             organization_id=organization_id,
             title=plan.sentence(),
-            trigger=change.trigger,
+            trigger=change.trigger[:200],
             steps=[step.as_dict() for step in plan.steps],
             counts=plan.counts(),
             reason=reason,

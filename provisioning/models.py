@@ -131,7 +131,8 @@ class Job(models.Model):
     slot_at = models.DateTimeField(null=True, blank=True)  # its reserved place in the rate budget
     enqueued_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    trigger = models.CharField(max_length=40)  # "assign users", "group", "operator", ...
+    # "assign users", "group Sales", "operator", ... (written cut to TRIGGER_LENGTH)
+    trigger = models.CharField(max_length=200)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -265,7 +266,7 @@ class Plan(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
     title = models.CharField(max_length=300)
-    trigger = models.CharField(max_length=100)
+    trigger = models.CharField(max_length=200)
     state = models.CharField(max_length=20, choices=State.choices, default=State.AWAITING)
     steps = models.JSONField(default=list)  # plans.Step as dicts
     counts = models.JSONField(default=dict)  # {"suspend": n, ...}

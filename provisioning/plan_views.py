@@ -122,6 +122,19 @@ def account_action(request, account_id, action):
 
 
 @admin_required
+def reconcile_app(request, app_id):
+    app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
+    back = reverse("app_settings", kwargs={"app_id": app.pk})
+    return plan_page(request, changes.ReconcileApp(app), back)
+
+
+@admin_required
+def reconcile_groups(request):
+    change = changes.ReconcileGroups(request.user.organization_id)
+    return plan_page(request, change, reverse("assignment_settings"))
+
+
+@admin_required
 def person_apps(request, user_id):
     """The person's apps (an htmx part of their page): status, origin and why they have it."""
     person = get_object_or_404(User, pk=user_id)

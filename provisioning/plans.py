@@ -224,6 +224,23 @@ def can(step, capabilities):
     return Step("todo", "", "", why=step.why, todo=step.action)
 
 
+def leaving_choices(app):
+    """App Settings' "When someone leaves": only what the app's API can do."""
+    from apps_catalog.models import TenantApp
+
+    capabilities = capabilities_of(app)
+    default = leaving_action(TenantApp(deprovisioning=""), capabilities)
+    default_words = "suspend" if default == "suspend" and capabilities.deactivate else default
+    if default == "suspend" and not capabilities.deactivate:
+        default_words = "a to-do to suspend by hand (its API cannot)"
+    choices = [("", f"Default: {default_words}")]
+    if capabilities.deactivate:
+        choices.append(("suspend", "Suspend (deactivate) the account"))
+    if capabilities.delete:
+        choices.append(("delete", "Delete the account"))
+    return [*choices, ("leave", "Leave the account alone")]
+
+
 def differences(person, account):
     """A person's new name or email, for the apps that can take it. The username stays: a
     convention change reaches the apps only where the admin asks for it."""

@@ -15,7 +15,7 @@ from .bulk import insert_rows
 from .group_provisioning import provision
 from .models import AccountEvent, AppAccount, Job, Plan, ToDo
 from .plans import Step
-from .services import enqueue_on_commit, move
+from .services import TRIGGER_LENGTH, enqueue_on_commit, move
 from .status import Status
 
 JOB_ACTIONS = {
@@ -84,7 +84,7 @@ def queue_lifecycle(steps, organization_id, *, trigger, by):
                 account=account,
                 app_id=account.app_id,
                 action=action,
-                trigger=trigger,
+                trigger=trigger[:TRIGGER_LENGTH],
                 requested_by=by,
                 enqueued_at=now,
                 options=step.changes,

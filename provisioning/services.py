@@ -17,6 +17,9 @@ from .models import AccountEvent, AppAccount, Connection, Job
 from .status import Status, check_transition
 
 
+TRIGGER_LENGTH = 200  # Job.trigger: a group's or an app's name is in it
+
+
 @dataclass
 class AccountRequest:
     """One person to provision into one app, as the admin confirmed it."""
@@ -163,7 +166,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
                 account=account,
                 app=app,
                 action=request.action,
-                trigger=trigger,
+                trigger=trigger[:TRIGGER_LENGTH],
                 requested_by=requested_by,
                 enqueued_at=now,  # its message goes when this commits
                 options={

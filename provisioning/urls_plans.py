@@ -37,6 +37,8 @@ urlpatterns = [
         name="plan_detach_app",
     ),
     path("groups/<uuid:group_id>/delete/plan/", views.delete_group, name="plan_delete_group"),
+    path("apps/<uuid:app_id>/reconcile/", views.reconcile_app, name="plan_reconcile_app"),
+    path("groups/reconcile/", views.reconcile_groups, name="plan_reconcile_groups"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<uuid:plan_id>/", views.plan_detail, name="plan_detail"),
     path("todos/<uuid:todo_id>/done/", views.todo_done, name="todo_done"),

@@ -231,3 +231,13 @@ def test_adding_1000_people_to_a_group_with_3_apps_is_bounded(
     with django_assert_max_num_queries(40):
         add_members(sales, people, by=None)
     assert Job.objects.count() == 3000
+
+
+def test_a_group_with_a_long_name_provisions(testco, apps, member):
+    """The job's trigger names the group: a 100-character name fits."""
+    set_mode(testco, "all")
+    long_named = Group.objects.create(organization=testco, name="Ñ" * 100)
+    GroupApp.objects.create(organization=testco, group=long_named, app=apps[0])
+    add_members(long_named, [member], by=None)
+    (job,) = Job.objects.all()
+    assert job.trigger == "group " + "Ñ" * 100

@@ -126,5 +126,3 @@ def test_an_account_already_gone_from_the_app_counts_as_suspended(
     account.refresh_from_db()
     assert account.status == Status.DEPROVISIONED
     assert "Already gone from the app." in account.events.last().message
-
-

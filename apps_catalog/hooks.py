@@ -1,0 +1,15 @@
+"""What apps_catalog asks of the apps above it, which it cannot import (provisioning fills
+these in when it starts)."""
+
+
+def leaving_choices(app):
+    """[(value, label)] of what leaving can mean for this app's accounts."""
+    from .models import TenantApp
+
+    return list(TenantApp.Leaving.choices)
+
+
+def after_access_change(app):
+    """The URL of the plan for the app's accounts after a setting changed who should have
+    it (provisioning's page), or None."""
+    return None
