@@ -16,7 +16,6 @@ from .connectors.registry import connector_class
 from .models import AccountEvent, AppAccount, Connection, Job
 from .status import Status, check_transition
 
-
 TRIGGER_LENGTH = 200  # Job.trigger: a group's or an app's name is in it
 
 
