@@ -79,4 +79,6 @@ class AttachAppForm(forms.Form):
 
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["app"].queryset = TenantApp.objects.exclude(group_apps__group=group)
+        self.fields["app"].queryset = TenantApp.objects.filter(archived_at__isnull=True).exclude(
+            group_apps__group=group
+        )

@@ -9,6 +9,11 @@ def leaving_choices(app):
     return list(TenantApp.Leaving.choices)
 
 
+def remove_app_url(app):
+    """Where removing the app starts (provisioning's plan page)."""
+    raise NotImplementedError("provisioning is not installed")
+
+
 def after_access_change(app):
     """The URL of the plan for the app's accounts after a setting changed who should have
     it (provisioning's page), or None."""

@@ -70,6 +70,9 @@ class TenantApp(models.Model):
         DELETE = "delete", "Delete the account"
         LEAVE = "leave", "Leave the account alone"
 
+    # Removed from the console: kept, with its accounts, jobs and events, but listed nowhere
+    # new work starts (its name gets a "(removed …)" suffix so the name is free again).
+    archived_at = models.DateTimeField(null=True, blank=True)
     deprovisioning = models.CharField(
         "When someone leaves",
         max_length=10,
@@ -93,6 +96,12 @@ class TenantApp(models.Model):
 
     def __str__(self):
         return self.name
+
+    def archive(self):
+        self.archived_at = timezone.now()
+        suffix = f" (removed {self.archived_at:%Y-%m-%d %H:%M})"
+        self.name = self.name[: 100 - len(suffix)] + suffix
+        self.save(update_fields=["archived_at", "name"])
 
 
 class GroupApp(models.Model):

@@ -36,7 +36,8 @@ PROVISIONED = ["created", "invited", "active"]
 def organization_apps():
     """The organization's apps with what Manage Apps shows, in one query. The counts and the
     connection come from provisioning's tables through their relation names."""
-    return TenantApp.objects.select_related("catalog_app", "connection").annotate(
+    current = TenantApp.objects.filter(archived_at__isnull=True)
+    return current.select_related("catalog_app", "connection").annotate(
         group_count=Count("group_apps", distinct=True),
         user_count=Count("accounts", filter=Q(accounts__user__isnull=False), distinct=True),
         provisioned_count=Count(

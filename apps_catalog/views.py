@@ -17,6 +17,7 @@ def manage_apps(request):
         "apps": services.organization_apps(),
         "columns": services.COLUMNS,
         "shown": services.shown_columns(request.user),
+        "removed": TenantApp.objects.filter(archived_at__isnull=False).order_by("-archived_at"),
     }
     return render(request, "apps_catalog/manage_apps.html", context)
 
@@ -132,9 +133,7 @@ def detach_app(request, group_id, app_id):
 
 @admin_required
 def app_remove(request, app_id):
+    """Removing asks what to do with the app's accounts and shows the plan first
+    (provisioning's page); the app is archived, its history kept."""
     app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
-    if request.method == "POST":
-        app.delete()
-        messages.success(request, f"{app.name} was removed from your apps.")
-        return redirect("manage_apps")
-    return render(request, "apps_catalog/app_remove.html", {"app": app})
+    return redirect(hooks.remove_app_url(app))

@@ -13,8 +13,10 @@ def dashboard(request):
     context = {
         "people_count": organization.users.filter(is_active=True).count(),
         "group_count": organization.groups.count(),
-        "app_count": organization.apps.count(),
+        "app_count": organization.apps.filter(archived_at__isnull=True).count(),
         "recent_people": organization.users.order_by("-date_joined")[:5],
-        "recent_apps": organization.apps.select_related("catalog_app").order_by("-added_at")[:5],
+        "recent_apps": organization.apps.filter(archived_at__isnull=True)
+        .select_related("catalog_app")
+        .order_by("-added_at")[:5],
     }
     return render(request, "dashboard.html", context)

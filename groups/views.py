@@ -41,7 +41,8 @@ def group_detail(request, group_id):
         return redirect("group_detail", group_id=group.pk)
     members = group.members.order_by("first_name", "last_name")
     apps = group.apps.select_related("catalog_app")
-    attachable = group.organization.apps.exclude(group_apps__group=group).order_by("name")
+    attachable = group.organization.apps.filter(archived_at__isnull=True)
+    attachable = attachable.exclude(group_apps__group=group).order_by("name")
     context = {
         "group": group,
         "form": form,

@@ -19,6 +19,9 @@ class ProvisioningConfig(AppConfig):
         apps_catalog.hooks.after_access_change = lambda app: reverse(
             "plan_reconcile_app", kwargs={"app_id": app.pk}
         )
+        apps_catalog.hooks.remove_app_url = lambda app: reverse(
+            "plan_remove_app", kwargs={"app_id": app.pk}
+        )
         groups.hooks.after_mode_change = lambda: reverse("plan_reconcile_groups")
         from groups.signals import members_added
 

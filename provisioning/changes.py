@@ -198,6 +198,37 @@ class AccountAction(Change):
         return PlanOfSteps(title=self.title, steps=[step], people=people, apps={app.pk: app})
 
 
+class RemoveApp(Change):
+    """The app leaves the console: its groups and assignments let go of it, its accounts are
+    left, suspended or deleted as the admin chose, and the app is archived with its
+    accounts, jobs and events (nothing cascades away)."""
+
+    def __init__(self, app, leaving):
+        self.app, self.leaving = app, leaving
+        self.title = f"Removing {app.name}"
+        self.trigger = f"{app.name} removed"
+        self.app_ids = [app.pk]
+        self._people = list(
+            app.accounts.filter(user__isnull=False).values_list("user_id", flat=True)
+        )
+
+    def people(self):
+        return self._people
+
+    def apply(self, by):
+        GroupApp.objects.filter(app=self.app).delete()
+        Assignment.objects.filter(app=self.app).delete()
+        app = type(self.app).objects.get(pk=self.app.pk)  # the caller's object stays as it is
+        app.deprovisioning = self.leaving
+        app.save(update_fields=["deprovisioning"])
+        app.archive()
+
+    def plan(self, organization_id):
+        plan = super().plan(organization_id)
+        plan.apps[self.app.pk] = self.app  # named as the admin knows it, not "(removed …)"
+        return plan
+
+
 def assign(app, people, by):
     """Direct assignments (Assign Users, "Assign an app"): kept whatever groups say later."""
     Assignment.objects.bulk_create(

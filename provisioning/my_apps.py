@@ -24,7 +24,9 @@ def own_account(request, account_id):
 @login_required
 def my_apps(request):
     accounts = (
-        AppAccount.objects.filter(user=request.user, status__in=VISIBLE)
+        AppAccount.objects.filter(
+            user=request.user, status__in=VISIBLE, app__archived_at__isnull=True
+        )
         .select_related("app__catalog_app")
         .order_by("app__name")
     )

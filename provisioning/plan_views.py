@@ -16,11 +16,12 @@ from groups.models import Group
 
 from . import changes, runs
 from .models import AppAccount, Plan, ToDo
-from .plans import needs_approval, sources
+from .plans import leaving_choices, needs_approval, sources
 from .status import Status
 
 User = get_user_model()
-SHOWN_STEPS = 500  # a big plan shows its counts and its first steps
+SHOWN_STEPS = 500  # a kept plan shows its counts and its first steps
+SHOWN_PEOPLE = 200  # a plan page, its first people
 
 
 def plan_page(request, change, back):
@@ -39,7 +40,7 @@ def plan_page(request, change, back):
     context = {
         "change": change,
         "plan": plan,
-        "steps": plan.by_person(),
+        "steps": plan.by_person()[:SHOWN_PEOPLE],
         "approval": needs_approval(plan, organization_id),
         "back": back,
     }
@@ -99,7 +100,9 @@ def unassign(request, user_id, app_id):
 def assign_app(request, user_id):
     """The person's page: Assign an app (adding only: runs at once)."""
     person = get_object_or_404(User, pk=user_id)
-    app = TenantApp.objects.filter(pk__in=valid_ids(request.POST.get("app"))).first()
+    app = TenantApp.objects.filter(
+        pk__in=valid_ids(request.POST.get("app")), archived_at__isnull=True
+    ).first()
     if app is None:
         messages.error(request, "Choose an app to assign.")
     else:
@@ -119,6 +122,41 @@ def account_action(request, account_id, action):
         raise ValueError(action)
     change = changes.AccountAction(account, action)
     return plan_page(request, change, person_page(account.user))
+
+
+@admin_required
+def remove_app(request, app_id):
+    """Removing an app: what to do with its accounts (only what its API can), then the plan."""
+    app = get_object_or_404(
+        TenantApp.objects.select_related("catalog_app"), pk=app_id, archived_at__isnull=True
+    )
+    choices = [(v, label) for v, label in leaving_choices(app) if v]
+    leaving = request.POST.get("leaving") or request.GET.get("leaving") or "leave"
+    if leaving not in dict(choices):
+        leaving = "leave"
+    if request.method == "POST":
+        plan, kept = changes.confirm(
+            changes.RemoveApp(app, leaving), app.organization_id, request.user
+        )
+        if kept:
+            messages.warning(
+                request,
+                f"{app.name} was removed. {kept.reason} "
+                "The plan for its accounts waits on Pending Approvals.",
+            )
+        else:
+            messages.success(request, f"{app.name} was removed. {plan.sentence()}")
+        return redirect("manage_apps")
+    plan = changes.preview(changes.RemoveApp(app, leaving), app.organization_id)
+    context = {
+        "app": app,
+        "plan": plan,
+        "steps": plan.by_person()[:SHOWN_PEOPLE],
+        "choices": choices,
+        "leaving": leaving,
+        "approval": needs_approval(plan, app.organization_id),
+    }
+    return render(request, "provisioning/remove_app.html", context)
 
 
 @admin_required
@@ -157,7 +195,8 @@ def person_apps(request, user_id):
         ),
         key=lambda row: row["app"].name.lower(),
     )
-    assignable = TenantApp.objects.exclude(pk__in=app_ids).order_by("name")
+    assignable = TenantApp.objects.filter(archived_at__isnull=True).exclude(pk__in=app_ids)
+    assignable = assignable.order_by("name")
     todos = ToDo.objects.filter(account__user=person, done_at__isnull=True).select_related(
         "account__app"
     )

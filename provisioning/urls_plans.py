@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("groups/<uuid:group_id>/delete/plan/", views.delete_group, name="plan_delete_group"),
     path("apps/<uuid:app_id>/reconcile/", views.reconcile_app, name="plan_reconcile_app"),
+    path("apps/<uuid:app_id>/remove/plan/", views.remove_app, name="plan_remove_app"),
     path("groups/reconcile/", views.reconcile_groups, name="plan_reconcile_groups"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<uuid:plan_id>/", views.plan_detail, name="plan_detail"),

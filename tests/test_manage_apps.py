@@ -107,5 +107,11 @@ def test_admin_renames_and_removes_an_app(as_admin, testco):
     )
     app.refresh_from_db()
     assert app.name == "Zoom Sales"
-    as_admin.post(reverse("app_remove", kwargs={"app_id": app.pk}))
-    assert not TenantApp.objects.filter(pk=app.pk).exists()
+    page = as_admin.get(reverse("app_remove", kwargs={"app_id": app.pk}), follow=True)
+    assert "Remove “Zoom Sales”?" in page.content.decode()
+    as_admin.post(reverse("plan_remove_app", kwargs={"app_id": app.pk}), {"leaving": "leave"})
+    app.refresh_from_db()
+    assert app.archived_at is not None and app.name.startswith("Zoom Sales (removed ")
+    listing = as_admin.get(reverse("manage_apps")).content.decode()
+    assert "Removed apps (1)" in listing and ">Zoom Sales<" not in listing
+    assert as_admin.get(reverse("app_users", kwargs={"app_id": app.pk})).status_code == 200
