@@ -2,6 +2,8 @@
 touches and how to apply itself to the directory; preview() shows its plan without keeping
 anything, confirm() applies it and runs the plan (or keeps it for approval)."""
 
+from types import SimpleNamespace
+
 from django.db import transaction
 
 from apps_catalog.models import GroupApp
@@ -170,13 +172,18 @@ class ReconcileGroups(Change):
 
 
 class AccountAction(Change):
-    """Suspend or reactivate one account from the person's page, whatever assignments say
-    (a suspension stays until the person is reactivated or the app assigned again)."""
+    """Suspend, reactivate or delete one account: from the person's page, whatever
+    assignments say (a suspension stays until the person is reactivated or the app assigned
+    again), or an account found only in the app (nobody's)."""
+
+    VERBS = {"suspend": "Suspending", "reactivate": "Reactivating", "delete": "Deleting"}
 
     def __init__(self, account, action):
         self.account, self.action = account, action
-        verb = "Suspending" if action == "suspend" else "Reactivating"
-        self.title = f"{verb} {account.user.full_name}'s account in {account.app.name}"
+        self.owner = account.user or SimpleNamespace(
+            pk=None, full_name=account.username or account.email, email=account.email
+        )
+        self.title = f"{self.VERBS[action]} {self.owner.full_name}'s account in {account.app.name}"
         self.trigger = f"{action} by an admin"
 
     def people(self):
@@ -187,14 +194,9 @@ class AccountAction(Change):
 
     def plan(self, organization_id):
         app = self.account.app
-        step = can(
-            Step(
-                self.action, self.account.user_id, app.pk, self.account.pk, why="asked by an admin"
-            ),
-            capabilities_of(app),
-        )
+        step = can(Step(self.action, "", "", why="asked by an admin"), capabilities_of(app))
         step.user_id, step.app_id, step.account_id = self.account.user_id, app.pk, self.account.pk
-        people = {self.account.user_id: self.account.user}
+        people = {self.account.user_id: self.owner}
         return PlanOfSteps(title=self.title, steps=[step], people=people, apps={app.pk: app})
 
 

@@ -25,9 +25,15 @@ class Mapping:
 
 def read_accounts(app, connector, run=None):
     """Records the app's accounts the console does not track yet; returns how many it read."""
-    known = set(
-        AppAccount.objects.filter(app=app).exclude(remote_id="").values_list("remote_id", flat=True)
-    )
+    tracked = AppAccount.objects.filter(app=app).exclude(remote_id="")
+    held = {
+        remote_id: (pk, username, email, drift)
+        for pk, remote_id, username, email, drift in tracked.filter(user__isnull=False).values_list(
+            "pk", "remote_id", "username", "email", "drift"
+        )
+    }
+    known = set(tracked.values_list("remote_id", flat=True))
+    drifted = {}
     batch, count, problems, problem_count = [], 0, [], 0
     for remote in connector.list_accounts():
         if remote.problem:  # read in part, or (no id) not at all: the admin is told which
@@ -39,6 +45,11 @@ def read_accounts(app, connector, run=None):
         if not remote.remote_id:
             continue
         count += 1
+        if remote.remote_id in held:
+            pk, username, email, drift = held[remote.remote_id]
+            found = drift_of(remote, username, email)
+            if found != drift:
+                drifted[pk] = found
         if remote.remote_id not in known:
             known.add(remote.remote_id)
             batch.append(
@@ -60,6 +71,8 @@ def read_accounts(app, connector, run=None):
             if run is not None:
                 AccountRead.objects.filter(pk=run.pk).update(read_count=count)
     AppAccount.objects.bulk_create(batch, batch_size=BATCH, ignore_conflicts=True)
+    for pk, drift in drifted.items():  # few: the accounts the app changed behind our back
+        AppAccount.objects.filter(pk=pk).update(drift=drift)
     if run is not None:
         AccountRead.objects.filter(pk=run.pk).update(
             read_count=count,
@@ -69,6 +82,18 @@ def read_accounts(app, connector, run=None):
             problem_count=problem_count,
         )
     return count
+
+
+def drift_of(remote, username, email):
+    """How a person's account in the app differs from the console's record of it."""
+    drift = {}
+    if not remote.active:
+        drift["active"] = False
+    if remote.username and username and remote.username.casefold() != username.casefold():
+        drift["username"] = remote.username
+    if remote.email and email and remote.email.casefold() != email.casefold():
+        drift["email"] = remote.email
+    return drift
 
 
 def map_accounts(app):
@@ -97,7 +122,14 @@ def map_accounts(app):
         else:
             mapping.without_account.append(person)
     mapping.app_only = sorted(
-        (a for a in accounts if a.user_id is None and a.pk not in matched_ids),
+        (
+            a
+            for a in accounts
+            if a.user_id is None
+            and a.pk not in matched_ids
+            and a.ignored_at is None
+            and a.status != Status.DEPROVISIONED
+        ),
         key=lambda a: (a.email or a.username).lower(),
     )
     return mapping

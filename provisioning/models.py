@@ -74,6 +74,10 @@ class AppAccount(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     first_sign_in_at = models.DateTimeField(null=True, blank=True)
+    # What the last reading of the app found different from this record: {"active": false,
+    # "username": "...", "email": "..."}; empty when the app agrees.
+    drift = models.JSONField(default=dict, blank=True)
+    ignored_at = models.DateTimeField(null=True, blank=True)  # an app-only account set aside
 
     objects = ScopedManager(organization="organization")
 

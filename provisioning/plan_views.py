@@ -14,7 +14,7 @@ from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
 from groups.models import Group
 
-from . import changes, runs
+from . import app_only, changes, runs
 from .models import AppAccount, Plan, ToDo
 from .plans import leaving_choices, needs_approval, sources
 from .status import Status
@@ -170,6 +170,40 @@ def reconcile_app(request, app_id):
 def reconcile_groups(request):
     change = changes.ReconcileGroups(request.user.organization_id)
     return plan_page(request, change, reverse("assignment_settings"))
+
+
+@admin_required
+def app_only_action(request, account_id, action):
+    """An account found only in the app: suspend or delete it, through a plan."""
+    account = get_object_or_404(
+        AppAccount.objects.select_related("app__catalog_app"), pk=account_id, user__isnull=True
+    )
+    back = reverse("assign_users", kwargs={"app_id": account.app_id})
+    return plan_page(request, changes.AccountAction(account, action), back)
+
+
+@admin_required
+@require_POST
+def app_only_link(request, account_id):
+    account = get_object_or_404(
+        AppAccount.objects.select_related("app"), pk=account_id, user__isnull=True
+    )
+    try:
+        person = app_only.link_to_person(account, request.POST.get("email", ""), request.user)
+    except app_only.LinkRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Linked to {person.full_name}.")
+    return redirect("assign_users", app_id=account.app_id)
+
+
+@admin_required
+@require_POST
+def app_only_ignore(request, account_id):
+    account = get_object_or_404(AppAccount, pk=account_id, user__isnull=True)
+    app_only.set_aside(account, request.user)
+    messages.success(request, f"{account.username or account.email} is set aside.")
+    return redirect("assign_users", app_id=account.app_id)
 
 
 @admin_required

@@ -15,7 +15,7 @@ from accounts.usernames import base_username, unique_username
 from apps_catalog.models import TenantApp
 from groups.models import AssignmentSettings
 
-from . import group_provisioning, services
+from . import app_only, group_provisioning, services
 from .changes import assign
 from .connectors.errors import ConnectorError
 from .connectors.registry import connector_class
@@ -23,6 +23,8 @@ from .forms import CredentialsForm
 from .mapping import current_read, map_accounts
 from .models import AccountRead, AppAccount, Connection, Job
 from .status import IN_FLIGHT, Status
+
+APP_ONLY_SHOWN = 200  # the rest are on the Users tab
 
 
 @admin_required
@@ -96,6 +98,8 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
             )
     mapping = map_accounts(app)
     suggest_usernames(app, mapping)
+    for account in mapping.app_only[:APP_ONLY_SHOWN]:
+        account.suggested = app_only.suggested_person(account)
     context = {
         "app": app,
         "mapping": mapping,
