@@ -97,9 +97,9 @@ class DeleteGroup(Change):
     def people(self):
         return self._people
 
-    def apply(self, by):
+    def apply(self, by):  # a queryset delete: a preview leaves the group object whole
         self._people = list(self.group.memberships.values_list("user_id", flat=True))
-        self.group.delete()
+        type(self.group).objects.filter(pk=self.group.pk).delete()
 
 
 class Unassign(Change):
