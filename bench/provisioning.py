@@ -9,6 +9,13 @@
 2. Latency-bound: 50 ms added to every vendor request; users per second at worker
    concurrency 1, 8 and 32.
 3. Fan-out: queueing jobs for 5,000 users x 3 apps: the time and the number of queries.
+4. Offboarding: deleting a group of 1,000 people whose 3 SCIM apps auto-provision (each its
+   own scim2-server). The plan's time and queries at 100 and 1,000 people, then the 3,000
+   suspensions through the worker (from the admin's Confirm to the last one done) against
+   the same PATCHes (active=false) sent straight from scim2-client at the same concurrency.
+   The servers are read back afterwards: every user must be active=false.
+
+`--only FIGURE` (repeatable) runs some of them.
 
 It uses DATABASE_URL and REDIS_URL when set (PostgreSQL and Redis give the production
 figures), SQLite and the filesystem broker otherwise, in a throwaway test database.
@@ -127,35 +134,50 @@ def workers(concurrency, database_env, processes=1):
     ]
 
 
-def direct_creates(base_url, count, concurrency, prefix):
-    """The baseline: the same creates sent straight from scim2-client."""
-    from provisioning.connectors.base import NewAccount
+def straight(calls, concurrency):
+    """Runs [(base_url, connector method, argument)] straight from scim2-client (one connector
+    per thread and server, as the worker keeps them). Returns (seconds, answers)."""
     from provisioning.connectors.scim import ScimConnector
 
-    credentials = {"base_url": base_url, "auth": "bearer", "token": TOKEN}
     local = threading.local()
 
-    def create(i):
-        if not hasattr(local, "scim"):
-            local.scim = ScimConnector.build(credentials)
-        email = f"{prefix}{i}@bench.example"
-        local.scim.create_account(
-            NewAccount(
-                email=email,
-                username=email,
-                first_name="Bench",
-                last_name=str(i),
-                password="Bench-Passw0rd!",
-            )
-        )
+    def one(call):
+        base_url, method, argument = call
+        connectors = local.__dict__.setdefault("connectors", {})
+        if base_url not in connectors:
+            credentials = {"base_url": base_url, "auth": "bearer", "token": TOKEN}
+            connectors[base_url] = ScimConnector.build(credentials)
+        return getattr(connectors[base_url], method)(argument)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(create, range(count)))
-    return time.perf_counter() - started
+        answers = list(pool.map(one, calls))
+    return time.perf_counter() - started, answers
 
 
-def make_org(name, people, apps, base_url):
+def new_account(email, last_name):
+    from provisioning.connectors.base import NewAccount
+
+    return NewAccount(
+        email=email,
+        username=email,
+        first_name="Bench",
+        last_name=last_name,
+        password="Bench-Passw0rd!",
+    )
+
+
+def direct_creates(base_url, count, concurrency, prefix):
+    """The baseline: the same creates sent straight from scim2-client."""
+    calls = [
+        (base_url, "create_account", new_account(f"{prefix}{i}@bench.example", str(i)))
+        for i in range(count)
+    ]
+    return straight(calls, concurrency)[0]
+
+
+def make_org(name, people, base_urls):
+    """An organization with people and one connected SCIM app per base URL."""
     from accounts.models import Organization, User
     from apps_catalog.models import CatalogApp, TenantApp
     from provisioning.models import Connection
@@ -172,7 +194,7 @@ def make_org(name, people, apps, base_url):
     )
     scim = CatalogApp.objects.get(key="scim")
     made = []
-    for n in range(apps):
+    for n, base_url in enumerate(base_urls):
         app = TenantApp.objects.create(
             organization=organization, catalog_app=scim, name=f"SCIM {n}"
         )
@@ -194,14 +216,15 @@ def provision_through_worker(organization, users, app):
     started = time.perf_counter()
     with transaction.atomic():
         queue_jobs(app, [AccountRequest(user=u) for u in users], trigger="bench")
-    while True:
-        left = Job.objects.filter(app=app).exclude(state__in=["succeeded", "failed"]).count()
-        if not left:
-            break
-        time.sleep(0.02)
+    wait_for(Job.objects.filter(app=app))
     elapsed = time.perf_counter() - started
     failed = Job.objects.filter(app=app, state="failed").count()
     return elapsed, failed
+
+
+def wait_for(jobs):
+    while jobs.exclude(state__in=["succeeded", "failed"]).exists():
+        time.sleep(0.02)
 
 
 def database_env():
@@ -228,9 +251,11 @@ def main():
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--fanout-users", type=int, default=5000)
+    parser.add_argument("--offboarding-people", type=int, default=1000)
     parser.add_argument(
         "--processes", type=int, default=os.cpu_count(), help="worker processes, one per core"
     )
+    parser.add_argument("--only", choices=list(FIGURES), action="append", help="this figure only")
     args = parser.parse_args()
 
     old_config = setup_databases(verbosity=0, interactive=False)
@@ -242,7 +267,9 @@ def main():
     env = database_env()
     with scopes_disabled():
         try:
-            run(args, env)
+            purge()
+            for figure in args.only or FIGURES:
+                FIGURES[figure](args, env)
         finally:
             connections.close_all()
             from django.test.utils import teardown_databases
@@ -250,30 +277,35 @@ def main():
             teardown_databases(old_config, verbosity=0)
 
 
-def run(args, env):
+def purge():
     from bitium.celery import app as celery_app
 
     celery_app.control.purge()
-    n, c = args.users, args.concurrency
 
-    # 1. Throughput
+
+def shapes(args):
+    """Python runs one thread at a time per process: a deployment runs a worker process per
+    core. Both shapes are shown, with the same number of threads in all."""
+    return sorted({1, min(args.processes, args.concurrency)})
+
+
+def throughput(args, env):
+    n, c = args.users, args.concurrency
     server = scim_server(8701)
     direct = direct_creates("http://127.0.0.1:8701/v2", n, c, "direct")
     stop(server)
     print(f"\nThroughput: {n} users, concurrency {c}")
     print(f"  straight from scim2-client:       {direct:6.2f} s  ({n / direct:4.0f} users/s)")
-    # Python runs one thread at a time per process: a deployment runs a worker process per
-    # core. Both shapes are shown, with the same number of threads in all.
-    for processes in sorted({1, min(args.processes, c)}):
+    for processes in shapes(args):
         server = scim_server(8701)
         organization, users, (app,) = make_org(
-            f"Throughput{processes}", n, 1, "http://127.0.0.1:8701/v2"
+            f"Throughput{processes}", n, ["http://127.0.0.1:8701/v2"]
         )
         started = workers(c, env, processes)
         through_worker, failed = provision_through_worker(organization, users, app)
         for process in started:
             stop(process)
-        celery_app.control.purge()
+        purge()
         stop(server)
         shape = f"{processes} x {c // processes} threads"
         print(
@@ -285,18 +317,19 @@ def run(args, env):
     where = "outside these figures" if delay > through_worker else "the worker sends them meanwhile"
     print(f"  (welcome emails go out WELCOME_DELAY_SECONDS={delay:g} s after the seats: {where})")
 
-    # 2. Latency-bound
+
+def latency(args, env):
     print("\nLatency-bound: 50 ms added to every vendor request")
     server = scim_server(8702, latency_ms=50)
     for concurrency in (1, 8, 32):
         count = {1: 60, 8: 400, 32: 1200}[concurrency]
         organization, users, (app,) = make_org(
-            f"Latency{concurrency}", count, 1, "http://127.0.0.1:8702/v2"
+            f"Latency{concurrency}", count, ["http://127.0.0.1:8702/v2"]
         )
         (work,) = workers(concurrency, env)
         elapsed, failed = provision_through_worker(organization, users, app)
         stop(work)
-        celery_app.control.purge()
+        purge()
         print(
             f"  concurrency {concurrency:>2}: {count / elapsed:7.1f} users/s "
             f"({count} users in {elapsed:.1f} s, {failed} failed; "
@@ -304,11 +337,12 @@ def run(args, env):
         )
     stop(server)
 
-    # 3. Fan-out
+
+def fanout(args, env):
     from provisioning.services import AccountRequest, queue_jobs
 
-    organization, users, apps = make_org("Fanout", args.fanout_users, 3, "http://127.0.0.1:9/v2")
-    celery_app.control.purge()
+    organization, users, apps = make_org("Fanout", args.fanout_users, ["http://127.0.0.1:9/v2"] * 3)
+    purge()
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         with transaction.atomic():
@@ -316,13 +350,208 @@ def run(args, env):
                 queue_jobs(app, [AccountRequest(user=u) for u in users], trigger="bench")
             committed_at = time.perf_counter()
     finished = time.perf_counter()
-    celery_app.control.purge()
+    purge()
     jobs = args.fanout_users * 3
     print(f"\nFan-out: {args.fanout_users} users x 3 apps = {jobs} jobs")
     print(f"  writing the jobs:   {committed_at - started:6.2f} s")
     print(f"  enqueueing on commit: {finished - committed_at:6.2f} s")
     print(f"  queries:            {len(queries):6d}")
 
+
+# Three vendors, each its own scim2-server process.
+OFFBOARDING_PORTS = (8703, 8704, 8705)
+OFFBOARDING_URLS = [f"http://127.0.0.1:{port}/v2" for port in OFFBOARDING_PORTS]
+
+
+def offboarding(args, env):
+    n, c = args.offboarding_people, args.concurrency
+    suspensions = n * len(OFFBOARDING_URLS)
+    print(
+        f"\nOffboarding: deleting a group of {n} people whose {len(OFFBOARDING_URLS)} SCIM apps "
+        f"auto-provision = {suspensions} suspensions, concurrency {c}"
+    )
+    print(
+        "  (approval thresholds raised to the suspensions' count and 100%: the plan runs at "
+        "once instead of waiting for an admin's approval)"
+    )
+    # The plan needs no vendor: its accounts have no remote ids.
+    for people in sorted({100, n}):
+        organization, group = offboarding_org(
+            f"Plan{people}_", people, ["http://127.0.0.1:9/v2"] * 3
+        )
+        elapsed, queries = plan_of_leaving(organization, group)
+        print(f"  the plan, {people:>5} people:      {elapsed:6.2f} s, {queries} queries")
+
+    servers = [scim_server(port) for port in OFFBOARDING_PORTS]
+    direct = direct_deactivations(OFFBOARDING_URLS, n, c)
+    inactive, total = inactive_in(OFFBOARDING_URLS)
+    for server in servers:
+        stop(server)
+    if inactive != total or total != suspensions:
+        sys.exit(f"The direct PATCHes did not deactivate: {inactive} of {total} active=false.")
+    rate = suspensions / direct
+    print(f"  straight from scim2-client:       {direct:6.2f} s  ({rate:4.0f} PATCH/s)")
+    for processes in shapes(args):
+        servers = [scim_server(port) for port in OFFBOARDING_PORTS]
+        organization, group = offboarding_org(f"Offboarding{processes}", n, OFFBOARDING_URLS)
+        into_servers(organization, c)
+        started = workers(c, env, processes)
+        elapsed, confirmed, queries, failed, suspended = offboard_through_worker(
+            organization, group
+        )
+        for process in started:
+            stop(process)
+        purge()
+        inactive, total = inactive_in(OFFBOARDING_URLS)
+        for server in servers:
+            stop(server)
+        shape = f"{processes} x {c // processes} threads"
+        print(
+            f"  through the worker, {shape:<12} {elapsed:6.2f} s  "
+            f"({suspensions / elapsed:4.0f} suspensions/s, {failed} failed)  "
+            f"ratio {elapsed / direct:4.2f} (goal: under 1.3)"
+        )
+        print(
+            f"    of which Confirm (the plan, {suspensions} jobs written and enqueued): "
+            f"{confirmed:.2f} s, {queries} queries"
+        )
+        if failed or suspended != suspensions or inactive != total or total != suspensions:
+            sys.exit(
+                f"Offboarding did not happen: {failed} jobs failed, {suspended} accounts "
+                f"suspended, {inactive} of the servers' {total} users active=false."
+            )
+        print(
+            f"    checked: {suspended} accounts suspended; the servers read back: "
+            f"{inactive} of {total} users active=false"
+        )
+
+
+def offboarding_org(name, people, base_urls):
+    """An organization whose group of `people` carries one app per base URL with group
+    auto-provisioning on; each person's accounts are recorded as created (into_servers
+    creates them in the servers)."""
+    from apps_catalog.models import GroupApp, TenantApp
+    from groups.models import AssignmentSettings, Group, Membership
+    from provisioning.models import AppAccount
+
+    organization, users, apps = make_org(name, people, base_urls)
+    TenantApp.objects.filter(organization=organization).update(group_auto_provisioning=True)
+    group = Group.objects.create(organization=organization, name="Leaving")
+    Membership.objects.bulk_create(
+        Membership(organization=organization, group=group, user=user) for user in users
+    )
+    GroupApp.objects.bulk_create(
+        GroupApp(organization=organization, group=group, app=app) for app in apps
+    )
+    # Above the suspensions' count (25 and 20% by default): the plan runs at once.
+    AssignmentSettings.objects.update_or_create(
+        organization=organization,
+        defaults={"approval_threshold": people * len(apps), "approval_threshold_percent": 100},
+    )
+    AppAccount.objects.bulk_create(
+        AppAccount(
+            organization=organization,
+            app=app,
+            user=user,
+            email=user.email,
+            username=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            status="created",
+        )
+        for user in users
+        for app in apps
+    )
+    return organization, group
+
+
+def into_servers(organization, concurrency):
+    """Creates the organization's accounts in its apps' servers, straight from scim2-client
+    (faster than through the worker, and the same accounts), and records their remote ids."""
+    from provisioning.models import AppAccount
+
+    accounts = list(
+        AppAccount.objects.filter(organization=organization).select_related("app__connection")
+    )
+    calls = [
+        (
+            a.app.connection.credentials["base_url"],
+            "create_account",
+            new_account(a.email, a.last_name),
+        )
+        for a in accounts
+    ]
+    for account, remote in zip(accounts, straight(calls, concurrency)[1], strict=True):
+        account.remote_id = remote.remote_id
+    AppAccount.objects.bulk_update(accounts, ["remote_id"], batch_size=1000)
+
+
+def plan_of_leaving(organization, group):
+    """The plan an admin reads before deleting the group (nothing kept): (seconds, queries)."""
+    from provisioning import changes
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        plan = changes.preview(changes.DeleteGroup(group), organization.pk)
+    elapsed = time.perf_counter() - started
+    assert len(plan.destructive()) == len(plan.steps) > 0, plan.counts()
+    return elapsed, len(queries)
+
+
+def offboard_through_worker(organization, group):
+    """From the admin's Confirm to the last suspension done. Returns (seconds, Confirm's
+    seconds, Confirm's queries, failed jobs, suspended accounts)."""
+    from provisioning import changes
+    from provisioning.models import AppAccount, Job
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        plan, kept = changes.confirm(changes.DeleteGroup(group), organization.pk, by=None)
+    confirmed = time.perf_counter() - started
+    assert kept is None, "the plan waits for approval: " + kept.reason
+    wait_for(Job.objects.filter(organization=organization))
+    elapsed = time.perf_counter() - started
+    failed = Job.objects.filter(organization=organization, state="failed").count()
+    suspended = AppAccount.objects.filter(organization=organization, status="suspended").count()
+    return elapsed, confirmed, len(queries), failed, suspended
+
+
+def direct_deactivations(base_urls, people, concurrency):
+    """The baseline: as many users in the same servers, then the same PATCHes (active=false)
+    sent straight from scim2-client, spread over the servers as the worker's are."""
+    creates = [
+        (url, "create_account", new_account(f"direct{i}@bench.example", str(i)))
+        for i in range(people)
+        for url in base_urls
+    ]
+    _, created = straight(creates, concurrency)
+    patches = [
+        (url, "deactivate_account", remote.remote_id)
+        for (url, _, _), remote in zip(creates, created, strict=True)
+    ]
+    return straight(patches, concurrency)[0]
+
+
+def inactive_in(base_urls):
+    """(users with active=false, users) in the servers, read back page by page."""
+    from provisioning.connectors.scim import ScimConnector
+
+    actives = [
+        account.active
+        for url in base_urls
+        for account in ScimConnector.build(
+            {"base_url": url, "auth": "bearer", "token": TOKEN}
+        ).list_accounts()
+    ]
+    return actives.count(False), len(actives)
+
+
+FIGURES = {
+    "throughput": throughput,
+    "latency": latency,
+    "fanout": fanout,
+    "offboarding": offboarding,
+}
 
 if __name__ == "__main__":
     main()
