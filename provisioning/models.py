@@ -329,3 +329,46 @@ class ToDo(models.Model):
 
     def __str__(self):
         return self.note
+
+
+class BackgroundAction(models.Model):
+    """An admin action on many people (Done for thousands, a big group add, a big plan): one
+    durable row with its progress. The worker runs it (background.py); the sweep restarts
+    one whose worker died, and its steps skip what is done already."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=40)  # a key of background.KINDS
+    title = models.CharField(max_length=300)
+    params = models.JSONField(default=dict)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)  # the outcome, in words
+    back_url = models.CharField(max_length=300, blank=True)  # where the admin goes after
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "lease_until"])]
+
+    def __str__(self):
+        return self.title

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django_scopes import scope, scopes_disabled
 
-from . import engine, mapping, upkeep, welcome
+from . import background, engine, mapping, upkeep, welcome
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -33,6 +33,12 @@ def send_welcomes(self, organization_id, user_ids):
         raise self.retry(
             args=(organization_id, waiting), countdown=max(settings.WELCOME_DELAY_SECONDS, 1)
         )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_background(organization_id, action_id):
+    with scope(organization=organization_id):
+        return background.run(action_id)
 
 
 @shared_task(ignore_result=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from . import background
 from .connectors.errors import ConnectorError
 from .models import AppAccount, Connection, Job
 from .services import connector_for, enqueue, record_first_sign_in
@@ -38,6 +39,7 @@ def sweep():
     for organization_id, job_ids in by_organization.items():
         Job.objects.filter(pk__in=job_ids).update(enqueued_at=now)
         enqueue(organization_id, job_ids)
+    background.sweep()
     return sum(len(ids) for ids in by_organization.values())
 
 

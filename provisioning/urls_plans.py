@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import background_views
 from . import plan_views as views
 
 urlpatterns = [
@@ -54,6 +55,11 @@ urlpatterns = [
     ),
     path("app-accounts/<uuid:account_id>/link/", views.app_only_link, name="app_only_link"),
     path("app-accounts/<uuid:account_id>/ignore/", views.app_only_ignore, name="app_only_ignore"),
+    path(
+        "background/<uuid:action_id>/",
+        background_views.background_action,
+        name="background_action",
+    ),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<uuid:plan_id>/", views.plan_detail, name="plan_detail"),
     path("todos/<uuid:todo_id>/done/", views.todo_done, name="todo_done"),

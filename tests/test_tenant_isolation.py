@@ -9,7 +9,7 @@ from accounts.models import User
 from apps_catalog.models import CatalogApp, GroupApp, TenantApp
 from groups.models import Group, Membership
 from notifications.models import Email
-from provisioning.models import AppAccount, Job, Plan, ToDo
+from provisioning.models import AppAccount, BackgroundAction, Job, Plan, ToDo
 from provisioning.status import Status
 
 
@@ -44,7 +44,9 @@ def testco_objects(testco, member):
     todo = ToDo.objects.create(
         organization=testco, account=account, action=Job.Action.SUSPEND, note="By hand"
     )
+    action = BackgroundAction.objects.create(organization=testco, kind="add_members", title="Add")
     return {
+        "action_id": action.pk,
         "plan_id": plan.pk,
         "todo_id": todo.pk,
         "user_id": member.pk,
