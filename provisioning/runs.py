@@ -45,18 +45,20 @@ def create(steps, organization_id, *, trigger, by):
     if not steps:
         return
     settings = AssignmentSettings.for_organization(organization_id)
-    people = get_user_model().objects.in_bulk([s.user_id for s in steps])
-    apps = TenantApp.objects.select_related("catalog_app").in_bulk([s.app_id for s in steps])
+    people = by_text(get_user_model().objects.in_bulk([s.user_id for s in steps]))
+    apps = by_text(
+        TenantApp.objects.select_related("catalog_app").in_bulk([s.app_id for s in steps])
+    )
     per_app = defaultdict(list)
     for step in steps:
-        per_app[str(step.app_id)].append(people[_key(people, step.user_id)])
+        per_app[str(step.app_id)].append(people[str(step.user_id)])
     for app_id, members in per_app.items():
-        provision(apps[_key(apps, app_id)], members, settings, trigger=trigger, by=by)
+        provision(apps[app_id], members, settings, trigger=trigger, by=by)
 
 
-def _key(bulk, value):
+def by_text(bulk):
     """in_bulk's keys are UUIDs or ints; steps kept as JSON carry strings."""
-    return next(k for k in bulk if str(k) == str(value))
+    return {str(key): value for key, value in bulk.items()}
 
 
 def queue_lifecycle(steps, organization_id, *, trigger, by):
@@ -64,7 +66,7 @@ def queue_lifecycle(steps, organization_id, *, trigger, by):
     left with that one."""
     if not steps:
         return []
-    accounts = AppAccount.objects.in_bulk([s.account_id for s in steps])
+    accounts = by_text(AppAccount.objects.in_bulk([s.account_id for s in steps]))
     pending = set(
         Job.objects.filter(account_id__in=accounts, state__in=UNFINISHED).values_list(
             "account_id", "action"
@@ -73,7 +75,7 @@ def queue_lifecycle(steps, organization_id, *, trigger, by):
     now = timezone.now()
     jobs = []
     for step in steps:
-        account = accounts[_key(accounts, step.account_id)]
+        account = accounts[str(step.account_id)]
         action = JOB_ACTIONS[step.action]
         if (account.pk, action) in pending:
             continue
@@ -128,18 +130,19 @@ def cancel(steps, *, by):
 
 
 def to_do(steps, organization_id):
-    open_ones = set(
-        ToDo.objects.filter(
+    open_ones = {
+        (str(account_id), action)
+        for account_id, action in ToDo.objects.filter(
             account_id__in=[s.account_id for s in steps], done_at__isnull=True
         ).values_list("account_id", "action")
-    )
-    apps = TenantApp.objects.in_bulk([s.app_id for s in steps])
+    }
+    apps = by_text(TenantApp.objects.in_bulk([s.app_id for s in steps]))
     todos = []
     for step in steps:
         action = JOB_ACTIONS[step.todo]
-        if (step.account_id, action) in open_ones:
+        if (str(step.account_id), action) in open_ones:
             continue
-        app = apps[_key(apps, step.app_id)]
+        app = apps[str(step.app_id)]
         todos.append(
             ToDo(
                 organization_id=organization_id,
