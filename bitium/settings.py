@@ -101,6 +101,10 @@ else:
     # Worker threads and web requests reuse their connection instead of opening one each time.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT added 0.3-0.5 s to single page queries at 50,000 people, for
+        # nothing: our queries are short index reads.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -230,10 +234,16 @@ JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
 # runs a chunk's jobs one after the other, renewing their lease as it goes.
 JOBS_PER_MESSAGE = env.int("JOBS_PER_MESSAGE", default=250)
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
+# How old an app's kept reading of its accounts may get before the upkeep reads it again.
+ACCOUNT_READ_INTERVAL_SECONDS = env.float("ACCOUNT_READ_INTERVAL_SECONDS", default=86400.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-provisioning-jobs": {
         "task": "provisioning.tasks.sweep",
         "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "read-apps-accounts": {
+        "task": "provisioning.tasks.reread_apps",
+        "schedule": 3600.0,  # each app is read when its last reading is older than the interval
     },
     "refresh-first-sign-ins": {
         "task": "provisioning.tasks.refresh_sign_ins",

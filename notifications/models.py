@@ -30,6 +30,12 @@ class Email(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Settings lists an organization's failed emails, the latest first.
+        indexes = [
+            models.Index(
+                fields=["organization_id", "state", "-created_at"], name="email_org_state_created"
+            )
+        ]
 
     def __str__(self):
         return f"{self.subject} → {self.to} ({self.state})"

@@ -95,7 +95,21 @@ class AppAccount(models.Model):
                 name="one_account_per_remote_id",
             ),
         ]
-        indexes = [models.Index(fields=["app", "status"])]
+        indexes = [
+            models.Index(fields=["app", "status"]),
+            # The Users tab: a status's page in order, and the counts (index-only).
+            models.Index(
+                fields=["app", "status", "-updated_at", "user"], name="account_app_status_updated"
+            ),
+            models.Index(fields=["app", "-updated_at"], name="account_app_updated"),  # All
+            models.Index(fields=["app", "user"], name="account_app_user"),  # only in the app
+            models.Index(  # the sign-in refresh (upkeep.refresh_sign_ins)
+                fields=["app"],
+                condition=Q(status__in=["created", "invited"], user__isnull=False)
+                & ~Q(remote_id=""),
+                name="account_awaiting_sign_in",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.email or self.username} in {self.app_id}"
@@ -154,6 +168,21 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["state", "not_before"]),
             models.Index(fields=["app", "state"]),
+            # engine.claim: an account's earlier jobs still to run.
+            models.Index(
+                fields=["account", "created_at"],
+                condition=Q(state__in=["queued", "running", "held"]),
+                name="job_open_by_account",
+            ),
+            # upkeep.sweep: queued jobs whose message may be lost, running ones whose lease ran out.
+            models.Index(
+                fields=["enqueued_at", "not_before"],
+                condition=Q(state="queued"),
+                name="job_queued_enqueued",
+            ),
+            models.Index(
+                fields=["lease_until"], condition=Q(state="running"), name="job_running_lease"
+            ),
         ]
 
     def __str__(self):
@@ -184,6 +213,7 @@ class AccountEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["account", "created_at"], name="event_account_created")]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"

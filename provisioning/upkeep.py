@@ -52,7 +52,7 @@ def refresh_sign_ins():
     waiting = AppAccount.objects.filter(
         status__in=[Status.CREATED, Status.INVITED], user__isnull=False
     ).exclude(remote_id="")
-    app_ids = set(waiting.values_list("app_id", flat=True))
+    app_ids = set(waiting.order_by().values_list("app_id", flat=True).distinct())
     connections = Connection.objects.filter(
         app_id__in=app_ids, state=Connection.State.CONNECTED
     ).select_related("app__catalog_app")
@@ -73,3 +73,28 @@ def refresh_sign_ins():
             record_first_sign_in(account, "The app reports the first sign-in.")
             activated += 1
     return activated
+
+
+def reread_apps():
+    """The scheduled reading of connected apps' accounts (Celery beat, daily by default):
+    the kept reading Assign Users shows, and drift on the Users tab, stay near the truth
+    without a visit reading the app."""
+    from .models import AccountRead
+    from .tasks import read_accounts
+
+    due_before = timezone.now() - timedelta(seconds=settings.ACCOUNT_READ_INTERVAL_SECONDS)
+    started = 0
+    for connection in Connection.objects.filter(
+        state=Connection.State.CONNECTED, app__archived_at__isnull=True
+    ).select_related("app"):
+        last = AccountRead.objects.filter(app=connection.app).first()
+        if last is not None and last.started_at > due_before:
+            continue
+        run = AccountRead.objects.create(
+            organization_id=connection.organization_id,
+            app=connection.app,
+            expected_count=(connection.server_info or {}).get("accounts"),
+        )
+        read_accounts.delay(str(connection.organization_id), run.pk)
+        started += 1
+    return started
