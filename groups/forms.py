@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator
@@ -18,22 +20,59 @@ class GroupForm(UniqueNameInOrganizationMixin, forms.ModelForm):
         self.instance.organization = organization
 
 
-class AddMembersForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+# Adding people to a group posts one person, a pasted list or a search: never a field per
+# person of an unbounded list (Django's field limit stays at its default).
+
+
+class AddPersonForm(forms.Form):
+    """One person, from the search's results."""
+
+    person = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
-        label="People to add",
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "check-list"}),
-        error_messages={"required": "Choose at least one person to add."},
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That person cannot be added to this group."},
     )
 
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["people"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .exclude(memberships__group=group)
-            .order_by("first_name", "last_name")
+        self.fields["person"].queryset = (
+            get_user_model().objects.filter(is_active=True).exclude(memberships__group=group)
         )
+
+
+MAX_PASTED = 50_000
+SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def split_addresses(text):
+    """The pasted addresses (commas, spaces, newlines), once each in the order pasted;
+    `<jane@x.example>` counts as jane@x.example."""
+    seen, addresses = set(), []
+    for token in SEPARATORS.split(text):
+        token = token.strip("<>\"'()[]")
+        if token and token.lower() not in seen:
+            seen.add(token.lower())
+            addresses.append(token)
+    return addresses
+
+
+class AddByEmailsForm(forms.Form):
+    emails = forms.CharField(
+        label="Email addresses",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ana@example.com, bo@example.com"}),
+        help_text="Separated by commas, spaces or new lines.",
+        error_messages={"required": "Paste at least one email address."},
+    )
+
+    def clean_emails(self):
+        addresses = split_addresses(self.cleaned_data["emails"])
+        if not addresses:
+            raise forms.ValidationError("Paste at least one email address.")
+        if len(addresses) > MAX_PASTED:
+            raise forms.ValidationError(
+                f"Paste at most {MAX_PASTED:,} addresses at once ({len(addresses):,} here)."
+            )
+        return addresses
 
 
 class AssignmentSettingsForm(UsernameConventionMixin, forms.ModelForm):

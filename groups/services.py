@@ -8,7 +8,9 @@ from .signals import members_added
 
 def add_members(group, people, by):
     """Adds the people not yet in the group; returns those it added."""
-    present = set(group.memberships.values_list("user_id", flat=True))
+    present = set(
+        group.memberships.filter(user__in=[p.pk for p in people]).values_list("user_id", flat=True)
+    )
     new_people = [person for person in people if person.pk not in present]
     with transaction.atomic():
         Membership.objects.bulk_create(

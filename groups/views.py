@@ -1,22 +1,51 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db.models import Func, IntegerField, OuterRef, Subquery
+from django.db.models.expressions import Exists
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
+from accounts.services import search_people
 
 from . import hooks, services
-from .forms import AddMembersForm, AssignmentSettingsForm, GroupForm, JoinGroupForm
-from .models import AssignmentSettings, Group
+from .forms import (
+    AddByEmailsForm,
+    AddPersonForm,
+    AssignmentSettingsForm,
+    GroupForm,
+    JoinGroupForm,
+)
+from .models import AssignmentSettings, Group, Membership
+
+GROUPS_PER_PAGE = 50
+
+
+def count_per_group(through):
+    """COUNT(*) of each group's rows in `through`, as its own correlated subquery (two counts
+    over one join would multiply members by apps). Tied to the scoped outer group, it reads
+    the base manager: no organization filter, so the count is an index-only scan."""
+    rows = through._base_manager.filter(group=OuterRef("pk")).order_by()
+    counted = rows.annotate(n=Func(template="COUNT(*)", output_field=IntegerField())).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 @admin_required
 def group_list(request):
-    groups = Group.objects.annotate(
-        member_count=Count("memberships", distinct=True), app_count=Count("apps", distinct=True)
+    query = request.GET.get("q", "").strip()[:100]
+    groups = Group.objects.all()
+    for word in query.split():
+        groups = groups.filter(name__icontains=word)
+    groups = groups.order_by("name", "pk").annotate(
+        member_count=count_per_group(Group.members.through),
+        app_count=count_per_group(Group.apps.through),  # apps_catalog's GroupApp
     )
-    return render(request, "groups/list.html", {"groups": groups})
+    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "groups/list.html", {"page": page, "query": query})
 
 
 @admin_required
@@ -31,26 +60,190 @@ def group_create(request):
     return render(request, "groups/form.html", {"form": form})
 
 
+# --- A group's page: members searched and paginated on the server; people added one at a
+# time from a search, by a pasted list of emails, or all those matching a search. None of
+# them posts a field per person; big additions go to the background (hooks).
+
+MEMBERS_PER_PAGE = 50
+CANDIDATES_SHOWN = 20
+REPORT_SHOWN = 100  # not-added addresses named on the report; all are back in its box
+
+
+def member_page(group, query, page_number):
+    members = search_people(query, "all").filter(memberships__group=group)
+    return Paginator(members.prefetch_related(None), MEMBERS_PER_PAGE).get_page(page_number)
+
+
+def non_members(group, query):
+    """Everyone active matching the query who is not in the group: the people "Add everyone
+    matching" adds (the same words as the background's add_members)."""
+    return search_people(query).exclude(memberships__group=group).prefetch_related(None)
+
+
+def people_count(n):
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
+def group_url(group, **params):
+    url = reverse("group_detail", kwargs={"group_id": group.pk})
+    params = {k: v for k, v in params.items() if v}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def in_background(request, group, count, params):
+    """The progress page's URL when `count` people are too many for the request and the
+    background took them; None when the request adds them itself."""
+    if count >= hooks.background_from:
+        url = hooks.start_adding_members(group, params, request.user)
+        if url:
+            messages.info(request, f"Adding {people_count(count)} to {group.name}.")
+            return url
+    return None
+
+
+def candidates(request, group):
+    find = request.GET.get("find", "").strip()[:100]
+    found = list(non_members(group, find)[: CANDIDATES_SHOWN + 1]) if find else []
+    return {
+        "group": group,
+        "find": find,
+        "candidates": found[:CANDIDATES_SHOWN],
+        "more_candidates": len(found) > CANDIDATES_SHOWN,
+    }
+
+
 @admin_required
 def group_detail(request, group_id):
-    group = get_object_or_404(Group, pk=group_id)
-    form = AddMembersForm(request.POST if request.method == "POST" else None, group=group)
-    if request.method == "POST" and form.is_valid():
-        added = services.add_members(group, form.cleaned_data["people"], by=request.user)
-        messages.success(request, f"Added {len(added)} to {group.name}.")
-        return redirect("group_detail", group_id=group.pk)
-    members = group.members.order_by("first_name", "last_name")
+    group = get_object_or_404(Group.objects.select_related("organization"), pk=group_id)
+    target = request.htmx.target if request.htmx else None
+    if target == "candidates":  # search-as-you-type among the people to add
+        return render(request, "groups/_candidates.html", candidates(request, group))
+    query = request.GET.get("q", "").strip()[:100]
+    page = member_page(group, query, request.GET.get("page"))
+    context = {"group": group, "page": page, "query": query}
+    if target == "members-results":
+        return render(request, "groups/_members.html", context)
     apps = group.apps.select_related("catalog_app")
     attachable = group.organization.apps.filter(archived_at__isnull=True)
     attachable = attachable.exclude(group_apps__group=group).order_by("name")
-    context = {
-        "group": group,
-        "form": form,
-        "members": members,
+    context |= candidates(request, group) | {
+        "member_count": group.memberships.count() if query else page.paginator.count,
+        "emails_form": AddByEmailsForm(),
         "apps": apps,
         "attachable_apps": attachable,
     }
     return render(request, "groups/detail.html", context)
+
+
+@admin_required
+@require_POST
+def group_add_person(request, group_id):
+    """One person, from the search's results."""
+    group = get_object_or_404(Group, pk=group_id)
+    form = AddPersonForm(request.POST, group=group)
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        services.add_members(group, [person], by=request.user)
+        messages.success(request, f"{person.full_name} ({person.email}) joined {group.name}.")
+    else:
+        messages.error(request, form.errors["person"][0])
+    find = request.POST.get("find", "").strip()[:100]
+    return redirect(group_url(group, find=find) + "#add-members")
+
+
+def people_by_email(group, addresses, chunk=5000):
+    """{lowercased email: (id, is_active, in the group already)} of the organization's people
+    with these addresses (compared without case, as the unique index compares them)."""
+    in_group = Membership.objects.filter(group=group, user=OuterRef("pk"))
+    found = {}
+    for start in range(0, len(addresses), chunk):
+        lowered = [address.lower() for address in addresses[start : start + chunk]]
+        rows = (
+            get_user_model()
+            .objects.annotate(email_lower=Lower("email"), in_group=Exists(in_group))
+            .filter(email_lower__in=lowered)
+            .order_by()
+            .values_list("email_lower", "pk", "is_active", "in_group")
+        )
+        found |= {email: rest for email, *rest in rows}
+    return found
+
+
+@admin_required
+@require_POST
+def group_add_emails(request, group_id):
+    """A pasted list of email addresses: the people found are added; the rest are reported,
+    and put back in the box to correct."""
+    group = get_object_or_404(Group, pk=group_id)
+    form = AddByEmailsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["emails"][0])
+        return redirect(group_url(group) + "#add-members")
+    addresses = form.cleaned_data["emails"]
+    found = people_by_email(group, addresses)
+    unknown, inactive, inactive_ids, already, to_add = [], [], [], [], []
+    for address in addresses:
+        person_id, active, in_group = found.get(address.lower(), (None, False, False))
+        if person_id is None:
+            unknown.append(address)
+        elif not active:
+            inactive.append(address)
+            inactive_ids.append(person_id)
+        elif in_group:
+            already.append(person_id)
+        else:
+            to_add.append(person_id)
+    progress = in_background(request, group, len(to_add), {"user_ids": list(map(str, to_add))})
+    if not progress and to_add:
+        people = get_user_model().objects.filter(pk__in=to_add).order_by("pk")
+        services.add_members(group, list(people), by=request.user)
+    if not unknown and not inactive:
+        if not progress:
+            added = f"Added {people_count(len(to_add))} to {group.name}."
+            if already:
+                added += f" {len(already):,} {'was' if len(already) == 1 else 'were'} in it."
+            messages.success(request, added)
+        return redirect(progress or group_url(group))
+    report = {
+        "group": group,
+        "added": len(to_add),
+        "progress_url": progress,
+        "already": len(already),
+        "unknown": unknown[:REPORT_SHOWN],
+        "unknown_count": len(unknown),
+        "unknown_more": max(len(unknown) - REPORT_SHOWN, 0),
+        "inactive": get_user_model().objects.filter(pk__in=inactive_ids[:REPORT_SHOWN]),
+        "inactive_count": len(inactive),
+        "inactive_more": max(len(inactive) - REPORT_SHOWN, 0),
+        "emails_form": AddByEmailsForm(initial={"emails": "\n".join(unknown + inactive)}),
+    }
+    return render(request, "groups/add_emails_result.html", report)
+
+
+@admin_required
+def group_add_matching(request, group_id):
+    """Everyone active matching a search who is not in the group yet: how many first, then
+    on Confirm the search itself is posted (not their ids)."""
+    group = get_object_or_404(Group, pk=group_id)
+    data = request.POST if request.method == "POST" else request.GET
+    query = data.get("q", "").strip()[:100]
+    matching = non_members(group, query)
+    count = matching.count()
+    if request.method == "POST":
+        progress = in_background(request, group, count, {"query": query})
+        if progress:
+            return redirect(progress)
+        added = services.add_members(group, list(matching), by=request.user) if count else []
+        messages.success(request, f"Added {people_count(len(added))} to {group.name}.")
+        return redirect(group_url(group))
+    context = {
+        "group": group,
+        "query": query,
+        "count": count,
+        "count_label": people_count(count),
+        "sample": matching[:10] if count else [],
+    }
+    return render(request, "groups/add_matching.html", context)
 
 
 @admin_required

@@ -37,9 +37,7 @@ def test_a_big_group_add_runs_with_progress(as_admin, testco, admin, committed):
     assert "Added 7 people to Sales." in page.content.decode()
 
 
-def test_an_action_whose_worker_died_starts_again_and_skips_what_is_done(
-    testco, admin, committed
-):
+def test_an_action_whose_worker_died_starts_again_and_skips_what_is_done(testco, admin, committed):
     sales = Group.objects.create(organization=testco, name="Sales")
     crowd = people(testco, 4)
     sales.memberships.create(organization=testco, user=crowd[0])  # done before the crash

@@ -136,7 +136,7 @@ def test_joining_from_the_group_page_the_persons_page_or_creation(
     as_admin, testco, sales, apps, member
 ):
     set_mode(testco, "all")
-    as_admin.post(reverse("group_detail", kwargs={"group_id": sales.pk}), {"people": [member.pk]})
+    as_admin.post(reverse("group_add_person", kwargs={"group_id": sales.pk}), {"person": member.pk})
     assert Job.objects.filter(account__user=member).count() == 3
 
     carol = make_user(testco, "carol@testco.example", first="Carol")

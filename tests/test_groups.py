@@ -64,27 +64,37 @@ def test_admin_deletes_a_group_and_members_stay(as_admin, sales, member):
 def test_admin_adds_and_removes_members(as_admin, sales, member, testco):
     other = make_user(testco, "carol@testco.example", first="Carol")
     url = reverse("group_detail", kwargs={"group_id": sales.pk})
-    as_admin.post(url, {"people": [member.pk, other.pk]})
+    as_admin.post(reverse("group_add_person", kwargs={"group_id": sales.pk}), {"person": member.pk})
+    add_emails = reverse("group_add_emails", kwargs={"group_id": sales.pk})
+    as_admin.post(add_emails, {"emails": other.email})
     assert set(sales.members.all()) == {member, other}
     page = as_admin.get(url).content.decode()
     assert member.email in page and other.email in page
     remove = reverse("plan_leave_group", kwargs={"group_id": sales.pk, "user_id": member.pk})
+    assert f'aria-label="Remove {member.full_name} from Sales"' in page and remove in page
     assert f"Removing {member.full_name} from Sales" in as_admin.get(remove).content.decode()
     assert set(sales.members.all()) == {member, other}  # the plan is shown, nothing done yet
     as_admin.post(remove)
     assert set(sales.members.all()) == {other}
 
 
-def test_adding_nobody_or_a_stranger_is_a_form_error(as_admin, sales, other_admin):
-    url = reverse("group_detail", kwargs={"group_id": sales.pk})
-    response = as_admin.post(url, {"people": []})
-    assert "Choose at least one person to add." in response.content.decode()
-    response = as_admin.post(url, {"people": [other_admin.pk]})
-    assert response.status_code == 200
-    assert "Select a valid choice." in response.content.decode()
-    response = as_admin.post(url, {"people": ["not-a-uuid"]})
-    assert response.status_code == 200
+def test_adding_nobody_or_a_stranger_is_refused(as_admin, sales, other_admin, member):
+    add_person = reverse("group_add_person", kwargs={"group_id": sales.pk})
+    response = as_admin.post(add_person, {"person": ""}, follow=True)
+    assert "This field is required." in response.content.decode()
+    response = as_admin.post(add_person, {"person": other_admin.pk}, follow=True)
+    assert "That person cannot be added to this group." in response.content.decode()
+    as_admin.post(add_person, {"person": "not-a-uuid"})
+    add_emails = reverse("group_add_emails", kwargs={"group_id": sales.pk})
+    response = as_admin.post(add_emails, {"emails": " , \n"}, follow=True)
+    assert "Paste at least one email address." in response.content.decode()
+    response = as_admin.post(add_emails, {"emails": other_admin.email})
+    assert "Not found: 1 address" in response.content.decode()  # another organization's
     assert not sales.members.exists()
+    Membership.objects.create(organization=sales.organization, group=sales, user=member)
+    response = as_admin.post(add_person, {"person": member.pk}, follow=True)  # in it already
+    assert "That person cannot be added to this group." in response.content.decode()
+    assert list(sales.members.all()) == [member]
 
 
 def test_group_list_shows_member_and_app_counts(as_admin, sales, member):
