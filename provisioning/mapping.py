@@ -1,26 +1,16 @@
-"""Step 6 of Method 1: read the app's accounts, then match them to the organization's people.
+"""Step 6 of Method 1: read the app's accounts (matching.py then matches them to people).
 
 Reading stores every account nobody in the console owns yet as a discovered AppAccount, page
-by page (a large app is read in the background, with progress). Matching is then a few
-queries over the database, whatever the app's size."""
+by page (a large app is read in the background, with progress), and notes where an owned
+account differs in the app (drift). The reading is kept: it is read again on the admin's
+button and by the daily upkeep, not on every visit."""
 
-from dataclasses import dataclass, field
-
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import AccountRead, AppAccount
 from .status import Status
 
 BATCH = 500
-
-
-@dataclass
-class Mapping:
-    matched: list = field(default_factory=list)  # (person, discovered account): link them
-    app_only: list = field(default_factory=list)  # accounts nobody in the console owns
-    without_account: list = field(default_factory=list)  # people to create accounts for
-    provisioned: list = field(default_factory=list)  # AppAccounts the console tracks already
 
 
 def read_accounts(app, connector, run=None):
@@ -96,53 +86,15 @@ def drift_of(remote, username, email):
     return drift
 
 
-def map_accounts(app):
-    """Sorts people into the three lists by email, case-insensitively (a username that is an
-    email counts too). Three queries."""
-    accounts = list(AppAccount.objects.filter(app=app))
-    owned = [a for a in accounts if a.user_id]
-    by_address = {}
-    for account in accounts:
-        if account.user_id is None:
-            for address in (account.email, account.username):
-                if address and "@" in address:
-                    by_address.setdefault(address.lower(), account)
-
-    mapping = Mapping(provisioned=owned)
-    owners = {a.user_id for a in owned}
-    matched_ids = set()
-    people = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
-    for person in people:
-        if person.pk in owners:
-            continue
-        account = by_address.get(person.email.lower())
-        if account is not None and account.pk not in matched_ids:
-            mapping.matched.append((person, account))
-            matched_ids.add(account.pk)
-        else:
-            mapping.without_account.append(person)
-    mapping.app_only = sorted(
-        (
-            a
-            for a in accounts
-            if a.user_id is None
-            and a.pk not in matched_ids
-            and a.ignored_at is None
-            and a.status != Status.DEPROVISIONED
-        ),
-        key=lambda a: (a.email or a.username).lower(),
-    )
-    return mapping
-
-
 # Apps the vendor says are this small are read while the admin waits; others in the
-# background with progress. A reading stays fresh for a minute (a reload shows it again).
+# background with progress. A reading is kept: the admin's "Read the accounts again" and the
+# daily upkeep (upkeep.reread_apps) read again, a visit does not.
 INLINE_READ_LIMIT = 500
-FRESH_SECONDS = 60
+STALE_RUN_SECONDS = 600  # a reading running longer than this was lost with its worker
 
 
 def current_read(app, connection, refresh=False):
-    """The reading the mapping shows: fresh enough, running, or started now."""
+    """The reading the mapping shows: the last one, one running, or one started now."""
     from django.db import transaction
 
     from .services import connector_for
@@ -150,9 +102,9 @@ def current_read(app, connection, refresh=False):
     run = AccountRead.objects.filter(app=app).first()
     age = (timezone.now() - run.started_at).total_seconds() if run else None
     if run and not refresh:
-        if run.state == AccountRead.State.RUNNING and age < 600:
+        if run.state == AccountRead.State.RUNNING and age < STALE_RUN_SECONDS:
             return run
-        if run.state == AccountRead.State.DONE and age < FRESH_SECONDS:
+        if run.state == AccountRead.State.DONE:
             return run
     expected = (connection.server_info or {}).get("accounts")
     run = AccountRead.objects.create(

@@ -4,7 +4,14 @@ from celery import shared_task
 from django.conf import settings
 from django_scopes import scope, scopes_disabled
 
-from . import background, engine, mapping, upkeep, welcome
+from . import (
+    assigning,  # noqa: F401  (registers its background kind)
+    background,
+    engine,
+    mapping,
+    upkeep,
+    welcome,
+)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -39,6 +46,12 @@ def send_welcomes(self, organization_id, user_ids):
 def run_background(organization_id, action_id):
     with scope(organization=organization_id):
         return background.run(action_id)
+
+
+@shared_task(ignore_result=True)
+def reread_apps():
+    with scopes_disabled():  # apps of every organization
+        return upkeep.reread_apps()
 
 
 @shared_task(ignore_result=True)

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import assign_views, users_views, views
 
 urlpatterns = [
-    path("<uuid:app_id>/assign/", views.assign_users, name="assign_users"),
-    path("<uuid:app_id>/assign/progress/", views.reading_progress, name="reading_progress"),
-    path("<uuid:app_id>/users/", views.app_users, name="app_users"),
+    path("<uuid:app_id>/assign/", assign_views.assign_users, name="assign_users"),
+    path("<uuid:app_id>/assign/progress/", assign_views.reading_progress, name="reading_progress"),
+    path("<uuid:app_id>/users/", users_views.app_users, name="app_users"),
     path(
         "<uuid:app_id>/provision-members/",
         views.offer_group_members,
