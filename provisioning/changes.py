@@ -4,11 +4,14 @@ anything, confirm() applies it and runs the plan (or keeps it for approval)."""
 
 from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from apps_catalog.models import GroupApp
+from apps_catalog.models import GroupApp, TenantApp
 from groups import services as groups
+from groups.models import Group
 
+from . import background
 from .models import AppAccount, Assignment, Plan
 from .plans import Plan as PlanOfSteps
 from .plans import Step, can, capabilities_of, needs_approval, reconcile
@@ -20,6 +23,14 @@ class Change:
     trigger = ""
     app_ids = None  # None: every app of the people touched
     restore = False  # suspended accounts the people should have come back
+    needs = ()  # the objects the constructor takes, in order (LOADERS' names)
+    extra = ()  # plain values it takes after them
+
+    def params(self):
+        """What rebuild() needs to make this change again (in the worker)."""
+        values = {name: str(getattr(self, name).pk) for name in self.needs}
+        values.update({name: getattr(self, name) for name in self.extra})
+        return {"change": type(self).__name__, **values}
 
     def people(self):
         raise NotImplementedError
@@ -38,6 +49,8 @@ class Change:
 
 
 class Deactivate(Change):
+    needs = ("person",)
+
     def __init__(self, person):
         self.person = person
         self.title = f"Deactivating {person.full_name}"
@@ -62,6 +75,8 @@ class Reactivate(Deactivate):
 
 
 class LeaveGroup(Change):
+    needs = ("group", "person")
+
     def __init__(self, group, person):
         self.group, self.person = group, person
         self.title = f"Removing {person.full_name} from {group.name}"
@@ -75,6 +90,8 @@ class LeaveGroup(Change):
 
 
 class DetachApp(Change):
+    needs = ("group", "app")
+
     def __init__(self, group, app):
         self.group, self.app = group, app
         self.title = f"Removing {app.name} from {group.name}"
@@ -89,6 +106,8 @@ class DetachApp(Change):
 
 
 class DeleteGroup(Change):
+    needs = ("group",)
+
     def __init__(self, group):
         self.group = group
         self.title = f"Deleting the group {group.name}"
@@ -103,6 +122,8 @@ class DeleteGroup(Change):
 
 
 class Unassign(Change):
+    needs = ("person", "app")
+
     def __init__(self, person, app):
         self.person, self.app = person, app
         self.title = f"Unassigning {app.name} from {person.full_name}"
@@ -132,6 +153,8 @@ class ReconcileApp(Change):
     off): everyone with an account in it or in one of its groups. The setting is saved
     already; the plan says what it means for the accounts."""
 
+    needs = ("app",)
+
     def __init__(self, app):
         self.app = app
         self.title = f"Bringing {app.name}'s accounts in line with its settings"
@@ -155,6 +178,8 @@ class ReconcileGroups(Change):
     """Assignment Settings' Group Auto-Provisioning mode now grants less: everyone in a group
     with apps, and everyone with an account in those apps."""
 
+    extra = ("organization_id",)
+
     def __init__(self, organization_id):
         self.title = "Bringing accounts in line with Assignment Settings"
         self.trigger = "assignment settings"
@@ -177,6 +202,7 @@ class AccountAction(Change):
     again), or an account found only in the app (nobody's)."""
 
     VERBS = {"suspend": "Suspending", "reactivate": "Reactivating", "delete": "Deleting"}
+    needs, extra = ("account",), ("action",)
 
     def __init__(self, account, action):
         self.account, self.action = account, action
@@ -204,6 +230,8 @@ class RemoveApp(Change):
     """The app leaves the console: its groups and assignments let go of it, its accounts are
     left, suspended or deleted as the admin chose, and the app is archived with its
     accounts, jobs and events (nothing cascades away)."""
+
+    needs, extra = ("app",), ("leaving",)
 
     def __init__(self, app, leaving):
         self.app, self.leaving = app, leaving
@@ -277,3 +305,36 @@ def confirm(change, organization_id, by):
         return plan, kept
     run(plan.steps, organization_id, trigger=change.trigger, by=by)
     return plan, None
+
+
+LOADERS = {
+    "person": lambda pk: get_user_model().objects.get(pk=pk),
+    "group": lambda pk: Group.objects.get(pk=pk),
+    "app": lambda pk: TenantApp.objects.select_related("catalog_app").get(pk=pk),
+    "account": lambda pk: AppAccount.objects.select_related("app__catalog_app", "user").get(pk=pk),
+}
+
+
+def rebuild(params):
+    """The change params() described, with its objects loaded again."""
+    classes = {cls.__name__: cls for cls in _subclasses(Change)}
+    cls = classes[params["change"]]
+    args = [LOADERS[name](params[name]) for name in cls.needs]
+    return cls(*args, *[params[name] for name in cls.extra])
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+@background.kind("plan")
+def confirm_in_background(action, report):
+    """A big plan: the change made and its plan run (or kept) by the worker."""
+    change = rebuild(action.params)
+    plan, kept = confirm(change, action.organization_id, action.requested_by)
+    report(len(plan.steps), len(plan.steps))
+    if kept:
+        return f"{kept.reason} The plan waits on Pending Approvals: nothing was sent."
+    return f"Done. {plan.sentence()}"

@@ -14,7 +14,7 @@ from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
 from groups.models import Group
 
-from . import app_only, changes, runs
+from . import app_only, background, changes, runs
 from .models import AppAccount, Plan, ToDo
 from .plans import leaving_choices, needs_approval, sources
 from .status import Status
@@ -27,6 +27,16 @@ SHOWN_PEOPLE = 200  # a plan page, its first people
 def plan_page(request, change, back):
     """GET: the plan of the change, not made. POST (Confirm): made, and its plan run or kept."""
     organization_id = request.user.organization_id
+    if request.method == "POST" and big(change, organization_id):
+        action = background.start(
+            organization_id,
+            "plan",
+            change.title,
+            change.params(),
+            by=request.user,
+            back_url=back,
+        )
+        return redirect("background_action", action_id=action.pk)
     if request.method == "POST":
         plan, kept = changes.confirm(change, organization_id, request.user)
         if kept:
@@ -45,6 +55,11 @@ def plan_page(request, change, back):
         "back": back,
     }
     return render(request, "provisioning/plan.html", context)
+
+
+def big(change, organization_id):
+    """A plan of a few hundred steps or more is made and run by the worker."""
+    return len(changes.preview(change, organization_id).steps) >= background.BACKGROUND_FROM
 
 
 def person_page(person):

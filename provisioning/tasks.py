@@ -7,6 +7,7 @@ from django_scopes import scope, scopes_disabled
 from . import (
     assigning,  # noqa: F401  (registers its background kind)
     background,
+    changes,  # noqa: F401  (registers its background kind)
     engine,
     mapping,
     upkeep,
