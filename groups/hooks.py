@@ -19,3 +19,9 @@ def start_adding_members(group, params, by):
     params is {"user_ids": [str, ...]} (these people) or {"query": str} (everyone active
     matching the People search, accounts.services.search_people)."""
     return None
+
+
+def after_convention_change():
+    """The URL of the plan that would give existing accounts the new username convention
+    (the admin confirms it or keeps their usernames), or None."""
+    return None

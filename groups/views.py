@@ -299,6 +299,9 @@ def assignment_settings(request):
         messages.success(request, "Assignment Settings saved.")
         if GRANTS[now] < GRANTS[was] and hooks.after_mode_change():
             return redirect(hooks.after_mode_change())  # fewer seats: the plan says which
+        renamed = {"username_convention", "username_template"} & set(form.changed_data)
+        if renamed and hooks.after_convention_change():
+            return redirect(hooks.after_convention_change())  # existing accounts: if asked
         return redirect("assignment_settings")
     return render(request, "groups/assignment_settings.html", {"form": form})
 

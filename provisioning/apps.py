@@ -29,6 +29,7 @@ class ProvisioningConfig(AppConfig):
             "plan_remove_app", kwargs={"app_id": app.pk}
         )
         groups.hooks.after_mode_change = lambda: reverse("plan_reconcile_groups")
+        groups.hooks.after_convention_change = lambda: reverse("plan_apply_convention")
         groups.hooks.start_adding_members = start_adding_members
         groups.hooks.background_from = background.BACKGROUND_FROM
 

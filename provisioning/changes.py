@@ -196,6 +196,27 @@ class ReconcileGroups(Change):
         pass
 
 
+class ApplyConvention(Change):
+    """Existing accounts get the username convention now in force (the organization's, or
+    an app's own), in the apps that can rename: only where the admin asks for it."""
+
+    extra = ("organization_id",)
+
+    def __init__(self, organization_id):
+        self.organization_id = organization_id
+        self.title = "Giving existing accounts the new username convention"
+        self.trigger = "username convention"
+
+    def people(self):
+        return []
+
+    def apply(self, by):
+        pass
+
+    def plan(self, organization_id):
+        return rename_by_convention(organization_id, self.title)
+
+
 class AccountAction(Change):
     """Suspend, reactivate or delete one account: from the person's page, whatever
     assignments say (a suspension stays until the person is reactivated or the app assigned
@@ -338,3 +359,48 @@ def confirm_in_background(action, report):
     if kept:
         return f"{kept.reason} The plan waits on Pending Approvals: nothing was sent."
     return f"Done. {plan.sentence()}"
+
+
+def rename_by_convention(organization_id, title):
+    """Update steps for the live accounts whose username the convention would now give
+    otherwise, in the apps whose connector can update (unique in each app)."""
+    from accounts.usernames import base_username, unique_username
+    from groups.models import AssignmentSettings
+
+    from .group_provisioning import convention
+    from .plans import LIVE
+    from .plans import Plan as PlanOfSteps
+
+    settings = AssignmentSettings.for_organization(organization_id)
+    apps = TenantApp.objects.filter(archived_at__isnull=True).select_related("catalog_app")
+    apps = {app.pk: app for app in apps if app.catalog_app.supports_provisioning}
+    apps = {pk: app for pk, app in apps.items() if capabilities_of(app).update}
+    accounts = AppAccount.objects.filter(
+        app_id__in=apps, user__isnull=False, status__in=LIVE
+    ).select_related("user")
+    taken = {}
+    for app_id, username in AppAccount.objects.filter(app_id__in=apps).values_list(
+        "app_id", "username"
+    ):
+        taken.setdefault(app_id, set()).add(username.lower())
+    steps, people = [], {}
+    for account in accounts.order_by("app_id", "created_at", "pk"):
+        app = apps[account.app_id]
+        name_convention, template = convention(app, settings)
+        base = base_username(account.user, name_convention, template)
+        if account.username.lower() == base.lower():
+            continue
+        new = unique_username(base, taken[app.pk] - {account.username.lower()})
+        if new.lower() == account.username.lower():
+            continue
+        taken[app.pk].add(new.lower())
+        before = {n: getattr(account, n) for n in ("email", "username", "first_name", "last_name")}
+        step = Step("update", account.user_id, app.pk, account.pk, why="new username convention")
+        step.changes = {
+            "before": before,
+            "after": {**before, "username": new},
+            "changed": ["username"],
+        }
+        steps.append(step)
+        people[account.user_id] = account.user
+    return PlanOfSteps(title=title, steps=steps, people=people, apps=apps)

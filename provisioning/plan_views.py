@@ -182,6 +182,12 @@ def reconcile_app(request, app_id):
 
 
 @admin_required
+def apply_convention(request):
+    change = changes.ApplyConvention(request.user.organization_id)
+    return plan_page(request, change, reverse("assignment_settings"))
+
+
+@admin_required
 def reconcile_groups(request):
     change = changes.ReconcileGroups(request.user.organization_id)
     return plan_page(request, change, reverse("assignment_settings"))

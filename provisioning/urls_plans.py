@@ -41,6 +41,7 @@ urlpatterns = [
     path("apps/<uuid:app_id>/reconcile/", views.reconcile_app, name="plan_reconcile_app"),
     path("apps/<uuid:app_id>/remove/plan/", views.remove_app, name="plan_remove_app"),
     path("groups/reconcile/", views.reconcile_groups, name="plan_reconcile_groups"),
+    path("usernames/convention/", views.apply_convention, name="plan_apply_convention"),
     path(
         "app-accounts/<uuid:account_id>/suspend/",
         views.app_only_action,
