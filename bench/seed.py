@@ -29,8 +29,26 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import AutoField, BigAutoField
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+
+from accounts.models import Organization, User
+from apps_catalog.models import CatalogApp, GroupApp, TenantApp
+from groups.models import AssignmentSettings, Group, Membership
+from notifications.models import Email
+from provisioning import changes
+from provisioning.bulk import insert_rows
+from provisioning.models import (
+    AccountEvent,
+    AccountRead,
+    AppAccount,
+    Assignment,
+    Connection,
+    Job,
+    Plan,
+    ToDo,
+)
 
 FIRST = [
     "Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
@@ -60,15 +78,24 @@ class Shape:
     events_per_account: int = 4
 
 
-def copy(table, columns, rows):
-    """Writes the rows (tuples in the columns' order) into the table with COPY; returns how
-    many. JSON columns take their text ('{}'), as COPY's text format does."""
-    sql = f'COPY {table} ({", ".join(f'"{c}"' for c in columns)}) FROM STDIN'
+def copy(model, columns, rows):
+    """Writes the rows (tuples of these columns' values) into the model's table with COPY;
+    returns how many. The model's other fields get their default, the same for every row, so
+    a field added to a model later needs nothing here. JSON columns take their text ('{}')."""
+    given = set(columns)
+    rest = [
+        f
+        for f in model._meta.concrete_fields
+        if f.column not in given and not isinstance(f, AutoField | BigAutoField)
+    ]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    names = ", ".join(f'"{column}"' for column in [*columns, *(f.column for f in rest)])
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as writer:
-        for row in rows:
-            writer.write_row(row)
-            count += 1
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as writer:
+            for row in rows:
+                writer.write_row(row + defaults)
+                count += 1
     return count
 
 
@@ -89,17 +116,20 @@ def seed(shape, rng):
 
 
 def organization(shape):
-    from accounts.models import Organization
-    from groups.models import AssignmentSettings
-
     org = Organization.objects.create(name=shape.name)
     # Made here, not by the first page that reads it (a write inside a timed page).
     AssignmentSettings.objects.create(organization=org)
     return org
 
 
+PEOPLE_COLUMNS = [
+    "id", "organization_id", "email", "first_name", "last_name", "role", "is_active",
+    "date_joined", "password", "preferences",
+]  # fmt: skip
+
+
 def person_row(shape, org, i, now):
-    """(id, row) of person i: the admin first, then people with varied names."""
+    """Person i's row (PEOPLE_COLUMNS): the admin first, then people with varied names."""
     first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
     email = f"{first}.{last}.{i}@{shape.key}.example".lower()
     role, preferences = "member", "{}"
@@ -108,32 +138,19 @@ def person_row(shape, org, i, now):
         preferences = json.dumps({"manage_apps_columns": COLUMNS_SHOWN})  # every column
     active = not (i % 50 == 49 and i < shape.people - shape.new_hires)
     joined = now - timedelta(minutes=shape.people - i)  # the newest hires joined last
-    pk = uuid.uuid4()
-    row = ("!", None, pk, org.pk, email, first, last, role, active, False, False, joined)
-    return pk, (email, first, last, active), row + (preferences,)
+    return (uuid.uuid4(), org.pk, email, first, last, role, active, joined, "!", preferences)
 
 
 def seed_people(shape, org):
     """[(id, email, first, last, active)] in hiring order."""
-    columns = [
-        "password", "last_login", "id", "organization_id", "email", "first_name", "last_name",
-        "role", "is_active", "is_staff", "is_superuser", "date_joined", "preferences",
-    ]  # fmt: skip
-    now, people, rows = timezone.now(), [], []
-    for i in range(shape.people):
-        pk, facts, row = person_row(shape, org, i, now)
-        people.append((pk, *facts))
-        rows.append(row)
-    copy("accounts_user", columns, rows)
-    return people
+    now = timezone.now()
+    rows = [person_row(shape, org, i, now) for i in range(shape.people)]
+    copy(User, PEOPLE_COLUMNS, rows)
+    return [(pk, email, first, last, active) for pk, _, email, first, last, _, active, *_ in rows]
 
 
 def seed_apps(shape, org):
     """The organization's SCIM apps, connected, each with a finished reading."""
-    from apps_catalog.models import CatalogApp, TenantApp
-    from provisioning.bulk import insert_rows
-    from provisioning.models import AccountRead, Connection
-
     scim = CatalogApp.objects.get(key="scim")
     apps = [
         TenantApp(
@@ -166,13 +183,9 @@ def seed_apps(shape, org):
 
 
 def seed_groups(shape, org, people, apps, rng):
-    """"All staff" (everyone, app 0) and the other groups (4 a person), each other app given
+    """ "All staff" (everyone, app 0) and the other groups (4 a person), each other app given
     to 1 or 2 of them. Returns ({group index: (its app indices, its people's indices)},
     memberships, group apps)."""
-    from apps_catalog.models import GroupApp
-    from groups.models import Group
-    from provisioning.bulk import insert_rows
-
     rows = [Group(organization=org, name="All staff")]
     rows += [Group(organization=org, name=f"Team {g:03d}") for g in range(1, shape.groups)]
     insert_rows(Group, rows)
@@ -187,7 +200,7 @@ def seed_groups(shape, org, people, apps, rng):
         for g in rng.sample(others, min(rng.choice((1, 2)), len(others))):
             groups[g][0].append(a)
     members = copy(
-        "groups_membership",
+        Membership,
         ["organization_id", "group_id", "user_id"],
         ((org.pk, rows[g].pk, people[i][0]) for g, (_, who) in groups.items() for i in who),
     )
@@ -206,6 +219,7 @@ class Account:
     app: int
     user: uuid.UUID | None  # None: found only in the app
     email: str
+    names: tuple  # (first, last) as the app has them
     status: str
     created_at: object
     direct: bool = False  # assigned directly (not through a group with the app)
@@ -245,13 +259,15 @@ def make_accounts(shape, people, apps, groups, rng):
 
     def owned(app, index, direct=True):
         created = now - timedelta(days=rng.randrange(1, 700))
-        pk, email, _, _, active = people[index]
+        pk, email, first, last, active = people[index]
         status = status_of(rng, active, app)
-        accounts.append(Account(uuid.uuid4(), app, pk, email, status, created, direct))
+        names = (first, last)
+        accounts.append(Account(uuid.uuid4(), app, pk, email, names, status, created, direct))
 
     def found_only(app, email):
         created = now - timedelta(days=rng.randrange(1, 700))
-        accounts.append(Account(uuid.uuid4(), app, None, email, "active", created))
+        names = tuple(email.split("@")[0].title().split(".")[:2])
+        accounts.append(Account(uuid.uuid4(), app, None, email, names, "active", created))
 
     for index in range(p):
         owned(0, index, direct=False)
@@ -283,23 +299,23 @@ def make_accounts(shape, people, apps, groups, rng):
 
 def seed_accounts(org, accounts, apps, events_per_account):
     """The accounts, a job for each one a person owns and their events."""
-    from provisioning.models import AppAccount
-
-    columns = [f.column for f in AppAccount._meta.concrete_fields]
     rows = (account_row(org, account, apps, n) for n, account in enumerate(accounts))
-    written = {"app accounts": copy("provisioning_appaccount", columns, rows)}
-    written["jobs"] = copy("provisioning_job", JOB_COLUMNS, job_rows(org, accounts, apps))
-    written["events"] = copy(
-        "provisioning_accountevent", EVENT_COLUMNS, event_rows(org, accounts, events_per_account)
-    )
+    written = {"app accounts": copy(AppAccount, ACCOUNT_COLUMNS, rows)}
+    written["jobs"] = copy(Job, JOB_COLUMNS, job_rows(org, accounts, apps))
+    events = event_rows(org, accounts, events_per_account)
+    written["events"] = copy(AccountEvent, EVENT_COLUMNS, events)
     return written
 
 
+ACCOUNT_COLUMNS = [
+    "id", "organization_id", "app_id", "user_id", "remote_id", "username", "email",
+    "first_name", "last_name", "status", "origin", "last_error", "created_at", "updated_at",
+]  # fmt: skip
+
+
 def account_row(org, account, apps, n):
-    """A row in AppAccount's column order (id, organization, app, user, remote_id, ...)."""
     nobody = account.user is None
     sent = account.status not in ("pending", "provisioning", "failed")
-    name = account.email.split("@")[0].split(".")
     return (
         account.pk,
         org.pk,
@@ -308,25 +324,19 @@ def account_row(org, account, apps, n):
         f"r{n}" if sent else "",
         account.email,
         account.email,
-        name[0].title(),
-        name[1].title() if len(name) > 1 else "",
+        account.names[0],
+        account.names[-1] if len(account.names) > 1 else "",
         account.status,
         "discovered" if nobody else "created",
         "The app had an error (500): try again later." if account.status == "failed" else "",
-        "",  # secrets: none kept
-        None,
-        None,
         account.created_at,
         account.created_at + timedelta(hours=1),
-        None,
-        "{}",
-        None,
     )
 
 
 JOB_STATES = {"pending": "queued", "provisioning": "running", "failed": "failed"}
 JOB_COLUMNS = [
-    "id", "organization_id", "account_id", "app_id", "action", "state", "options", "attempts",
+    "id", "organization_id", "account_id", "app_id", "action", "state", "attempts",
     "not_before", "lease_until", "enqueued_at", "last_error", "trigger", "created_at",
     "finished_at",
 ]  # fmt: skip
@@ -345,7 +355,6 @@ def job_rows(org, accounts, apps):
             apps[account.app].pk,
             "create",
             state,
-            "{}",
             1,
             at,
             at + timedelta(minutes=5) if state == "running" else None,
@@ -358,9 +367,13 @@ def job_rows(org, accounts, apps):
 
 
 EVENT_COLUMNS = [
-    "organization_id", "account_id", "from_status", "to_status", "message", "detail",
+    "organization_id",
+    "account_id",
+    "from_status",
+    "to_status",
+    "message",
     "created_at",
-]  # fmt: skip
+]
 PATH = [("", "pending"), ("pending", "provisioning"), ("provisioning", "created")]
 
 
@@ -369,20 +382,14 @@ def event_rows(org, accounts, per_account):
         steps = PATH + [("created", account.status)] * max(per_account - len(PATH), 0)
         for n, (before, after) in enumerate(steps[:per_account]):
             at = account.created_at + timedelta(minutes=n)
-            yield (org.pk, account.pk, before, after, "The app answered 201.", "{}", at)
+            yield (org.pk, account.pk, before, after, "The app answered 201.", at)
 
 
 def seed_the_rest(shape, org, people, accounts, apps, rng):
     """Direct assignments behind the accounts (app 1 and the other apps), emails, to-dos and
     plans waiting for approval."""
-    from groups.models import Group
-    from provisioning import changes
-    from provisioning.bulk import insert_rows
-    from provisioning.models import Plan, ToDo
-
-    now = timezone.now()
     assigned = copy(
-        "provisioning_assignment",
+        Assignment,
         ["organization_id", "app_id", "user_id", "created_at"],
         (
             (org.pk, apps[a.app].pk, a.user, a.created_at)
@@ -390,17 +397,7 @@ def seed_the_rest(shape, org, people, accounts, apps, rng):
             if a.user is not None and a.direct
         ),
     )
-    emails = copy(
-        "notifications_email",
-        ["id", "organization_id", "to", "subject", "body", "html_body", "state", "attempts",
-         "last_error", "created_at"],
-        (
-            (uuid.uuid4(), org.pk, people[i][1], "Your new apps", "", "",
-             "failed" if i % 100 == 7 else "sent", 8 if i % 100 == 7 else 1,
-             "Connection refused" if i % 100 == 7 else "", now - timedelta(days=rng.randrange(1, 400)))
-            for i in range(0, len(people), 10)
-        ),
-    )  # fmt: skip
+    emails = copy(Email, EMAIL_COLUMNS, email_rows(org, people, rng))
     suspended = [a for a in accounts if a.app >= 2 and a.status == "suspended" and a.user]
     todos = [
         ToDo(organization=org, account_id=a.pk, action="suspend", note=f"Suspend {a.email} by hand")
@@ -412,13 +409,42 @@ def seed_the_rest(shape, org, people, accounts, apps, rng):
             plan = changes.preview(changes.DeleteGroup(group), org.pk)
             Plan.objects.create(
                 organization=org,
-                title=plan.sentence(),
+                title=plan.sentence()[:300],  # a plan over many apps says more than 300
                 trigger=f"group {group.name} deleted",
                 steps=[step.as_dict() for step in plan.steps],
                 counts=plan.counts(),
                 reason="It would suspend more accounts than the threshold (25).",
             )
     return {"assignments": assigned, "emails": emails, "to-dos": len(todos), "plans": 3}
+
+
+EMAIL_COLUMNS = [
+    "id",
+    "organization_id",
+    "to",
+    "subject",
+    "state",
+    "attempts",
+    "last_error",
+    "created_at",
+]
+
+
+def email_rows(org, people, rng):
+    """A welcome email sent to every tenth person; one in ten of them failed."""
+    now = timezone.now()
+    for n, person in enumerate(people[::10]):
+        failed = n % 10 == 7
+        yield (
+            uuid.uuid4(),
+            org.pk,
+            person[1],
+            "Your new apps",
+            "failed" if failed else "sent",
+            8 if failed else 1,
+            "Connection refused" if failed else "",
+            now - timedelta(days=rng.randrange(1, 400)),
+        )
 
 
 def analyze():

@@ -187,6 +187,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),  # Kombu's default is ./control
         "store_processed": False,
     }
+else:
+    # A dead worker's unacknowledged messages come back after this (Redis' default is an
+    # hour); the sweep usually re-sends their work sooner.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -229,16 +233,33 @@ CONNECTOR_READ_TIMEOUT = env.float("CONNECTOR_READ_TIMEOUT", default=30.0)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=6)
 RETRY_BASE_SECONDS = env.float("RETRY_BASE_SECONDS", default=10.0)
 RETRY_MAX_SECONDS = env.float("RETRY_MAX_SECONDS", default=3600.0)
-JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+# A running chunk renews its jobs' lease every second between vendor calls, so the lease only
+# has to outlast one call: a dead worker's jobs are taken back within it (plus a sweep).
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=int(CONNECTOR_READ_TIMEOUT) + 15)
+# A queued job whose message has not been taken up this long (lost with a broker, or held by a
+# dead worker) is sent again by the sweep; a second delivery is harmless (the claim).
+JOB_REQUEUE_SECONDS = env.int("JOB_REQUEUE_SECONDS", default=40)
 # A big batch is cut into chunks (one message each) of at most this many jobs; a worker thread
 # runs a chunk's jobs one after the other, renewing their lease as it goes.
 JOBS_PER_MESSAGE = env.int("JOBS_PER_MESSAGE", default=250)
-SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=30.0)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=15.0)
+# Shares of a worker process's threads (provisioning/shares.py): an app whose calls average
+# more than SLOW_APP_SECONDS gets at most SLOW_APP_MAX_THREADS; an organization gets at most
+# ORG_MAX_THREADS while another organization has jobs due (all of them otherwise).
+SLOW_APP_SECONDS = env.float("SLOW_APP_SECONDS", default=2.0)
+SLOW_APP_MAX_THREADS = env.int(
+    "SLOW_APP_MAX_THREADS", default=max(1, CELERY_WORKER_CONCURRENCY // 4)
+)
+ORG_MAX_THREADS = env.int("ORG_MAX_THREADS", default=max(1, CELERY_WORKER_CONCURRENCY // 2))
 # How old an app's kept reading of its accounts may get before the upkeep reads it again.
 ACCOUNT_READ_INTERVAL_SECONDS = env.float("ACCOUNT_READ_INTERVAL_SECONDS", default=86400.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-provisioning-jobs": {
         "task": "provisioning.tasks.sweep",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "sweep-emails": {
+        "task": "notifications.tasks.sweep_emails",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
     "read-apps-accounts": {

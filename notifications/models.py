@@ -11,6 +11,7 @@ class Email(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -25,6 +26,9 @@ class Email(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The row says when it is due: the sweep sends what a lost message or a dead worker left.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)  # a sending worker's claim
 
     objects = ScopedManager(organization="organization_id")
 
@@ -34,7 +38,8 @@ class Email(models.Model):
         indexes = [
             models.Index(
                 fields=["organization_id", "state", "-created_at"], name="email_org_state_created"
-            )
+            ),
+            models.Index(fields=["state", "next_attempt_at"], name="email_due"),
         ]
 
     def __str__(self):

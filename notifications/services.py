@@ -1,11 +1,16 @@
 """Email composition and sending. A leaf: imports no other app of ours."""
 
+import logging
+
 from django.db import transaction
 from django.template import loader
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from .models import Email
 from .tasks import send_email, send_emails
+
+logger = logging.getLogger("notifications")
 
 
 def queue_email(to, subject_template, text_template, html_template, context, organization_id=None):
@@ -35,16 +40,23 @@ def queue_emails(messages, subject_template, text_template, html_template, organ
     with scopes_disabled():
         Email.objects.bulk_create(emails)
     email_ids = [str(email.pk) for email in emails]
-    if len(email_ids) == 1:
-        transaction.on_commit(lambda: send_email.delay(email_ids[0]))
-    elif email_ids:
-        transaction.on_commit(lambda: send_emails.delay(email_ids))
+    if email_ids:
+        transaction.on_commit(lambda: wake(send_emails, email_ids))
     return emails
+
+
+def wake(task, *args):
+    """Asks the worker to send now. A broker that is down loses nothing: the rows are due
+    and the sweep sends them (notifications.tasks.sweep_emails)."""
+    try:
+        task.delay(*args)
+    except Exception:  # kombu's OperationalError, redis' ConnectionError, ...
+        logger.warning("Could not reach the broker; the sweep will send the emails.")
 
 
 def retry_email(email):
     """An admin's Retry on a failed message."""
     Email.objects.filter(pk=email.pk, state=Email.State.FAILED).update(
-        state=Email.State.QUEUED, attempts=0, last_error=""
+        state=Email.State.QUEUED, attempts=0, last_error="", next_attempt_at=timezone.now()
     )
-    transaction.on_commit(lambda: send_email.delay(str(email.pk)))
+    transaction.on_commit(lambda: wake(send_email, str(email.pk)))

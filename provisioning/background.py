@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import BackgroundAction
+from .services import send_task
 
 logger = logging.getLogger("provisioning.background")
 # Actions on this many people or more go to the worker; fewer run in the request.
@@ -44,7 +45,7 @@ def start(organization_id, kind_name, title, params, *, by, back_url=""):
         requested_by=by,
         back_url=back_url,
     )
-    transaction.on_commit(lambda: run_background.delay(str(organization_id), str(action.pk)))
+    transaction.on_commit(lambda: send_task(run_background, (str(organization_id), str(action.pk))))
     return action
 
 
@@ -103,7 +104,7 @@ def sweep():
         state=BackgroundAction.State.QUEUED, created_at__lt=now - timedelta(seconds=30)
     ).values_list("pk", "organization_id")[:100]
     for action_id, organization_id in waiting:
-        run_background.delay(str(organization_id), str(action_id))
+        send_task(run_background, (str(organization_id), str(action_id)))
     return len(waiting)
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from apps_catalog.models import TenantApp
 
-from . import lifecycle
+from . import budget, lifecycle, shares
 from .budget import reserve_slots
 from .bulk import insert_rows, update_rows
 from .connectors.base import NewAccount, identity_match
@@ -51,6 +51,8 @@ logger = logging.getLogger("provisioning.engine")
 
 # A job waits inline for its rate slot when it is this close; otherwise it is re-enqueued.
 INLINE_WAIT_SECONDS = 2.0
+PAUSED = "The app asked us to wait (429): every job of the app waits with it."
+MAKING_ROOM = "Waiting a moment: other work shares the worker."
 # Results are written at least this often, so a slow vendor's progress still shows.
 RECORD_EVERY_SECONDS = 1.0
 
@@ -67,9 +69,24 @@ def run_jobs(job_ids):
     for job in claim(job_ids):
         jobs_by_app.setdefault(job.app_id, []).append(job)
     for jobs in jobs_by_app.values():
-        for job, outcome in run_app_jobs(jobs):
+        with shares.Share(jobs[0].organization_id, jobs[0].app_id) as share:
+            if share.over():  # beyond its share of the threads now: back in a second
+                bounce(jobs)
+                results = [(job, "bounced") for job in jobs]
+            else:
+                results = run_app_jobs(jobs, share)
+        for job, outcome in results:
             outcomes[str(job.pk)] = outcome
     return [outcomes[str(job_id)] for job_id in job_ids]
+
+
+def bounce(jobs):
+    """Claimed but not started (nothing counted): back to the queue for a second later."""
+    soon = timezone.now() + timedelta(seconds=1)
+    Job.objects.filter(pk__in=[job.pk for job in jobs], state=Job.State.RUNNING).update(
+        state=Job.State.QUEUED, lease_until=None, not_before=soon, enqueued_at=timezone.now()
+    )
+    enqueue_on_commit(jobs[0].organization_id, [job.pk for job in jobs], eta=soon)
 
 
 def claim(job_ids):
@@ -113,7 +130,7 @@ def claim(job_ids):
     return jobs
 
 
-def run_app_jobs(jobs):
+def run_app_jobs(jobs, share=None):
     """The claimed jobs of one app: start them, call the vendor for each, record the results.
     Returns (job, outcome) pairs."""
     connection, ready, stopped = start(jobs)
@@ -123,7 +140,7 @@ def run_app_jobs(jobs):
     # Built once for the chunk; a failure to build is each job's, like any other.
     get_connector = cache(partial(connector_for, jobs[0].app, connection))
     with shared_reads(get_connector):
-        done += run_ready(connection, ready, get_connector)
+        done += run_ready(connection, ready, get_connector, share)
     return done
 
 
@@ -138,14 +155,30 @@ def shared_reads(get_connector):
         yield
 
 
-def run_ready(connection, ready, get_connector):
+def run_ready(connection, ready, get_connector, share=None):
     done, unrecorded, recorded_at = [], [], time.monotonic()
     for index, (job, slot) in enumerate(ready):
+        if index and share is not None and not share.keep():  # others' turn: the rest wait
+            unrecorded += [
+                Outcome(later, RETRYING, MAKING_ROOM, retry_after=1, uncount=True)
+                for later, _ in ready[index:]
+            ]
+            break
+        until = budget.paused_until(connection)
+        if until:  # the app asked us to wait: the rest go back, to new places after it
+            wait = (until - timezone.now()).total_seconds()
+            unrecorded += [
+                Outcome(later, RETRYING, PAUSED, retry_after=wait, uncount=True)
+                for later, _ in ready[index:]
+            ]
+            break
         wait = (slot - timezone.now()).total_seconds()
         if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
             time.sleep(wait)
         outcome = call(job, get_connector)
         unrecorded.append(outcome)
+        if outcome.result == RETRYING and outcome.retry_after:
+            budget.pause(connection, timezone.now() + timedelta(seconds=outcome.retry_after))
         if outcome.result == HELD:  # the credentials are rejected: the rest wait with it
             mark_broken(connection, outcome.message)
             unrecorded += [
@@ -155,6 +188,11 @@ def run_ready(connection, ready, get_connector):
             break
         if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:
             record(connection, unrecorded)
+            connection.paused_until = (  # another process may have heard a Retry-After
+                Connection.objects.filter(pk=connection.pk)
+                .values_list("paused_until", flat=True)
+                .first()
+            )
             renew_leases([later for later, _ in ready[index + 1 :]])
             done += [(o.job, o.result) for o in unrecorded]
             unrecorded, recorded_at = [], time.monotonic()
@@ -213,10 +251,12 @@ def count_attempts(jobs):
 
 def call(job, get_connector):
     """Calls the vendor for one job; returns its Outcome. Never raises."""
+    started = time.monotonic()
     try:
         connector = get_connector()
         remote, origin, sent = perform(job, job.account, connector)
     except TransientError as error:
+        shares.note_call(job.app_id, time.monotonic() - started)
         return retry_or_give_up(job, error.message, error.retry_after)
     except AuthenticationError as error:
         return Outcome(job, HELD, error.message)
@@ -225,8 +265,17 @@ def call(job, get_connector):
     except Exception:  # a bug, or a crash between the vendor's answer and our commit
         logger.exception("Job %s raised", job.pk)
         return retry_or_give_up(job, "An unexpected error interrupted the job.", None)
-    invited = connector.capabilities.invites
-    return Outcome(job, SUCCEEDED, remote=remote, origin=origin, sent=sent, invited=invited)
+    shares.note_call(job.app_id, time.monotonic() - started)
+    capabilities = connector.capabilities
+    return Outcome(
+        job,
+        SUCCEEDED,
+        remote=remote,
+        origin=origin,
+        sent=sent,
+        invited=capabilities.invites,
+        password_meant=capabilities.set_password,
+    )
 
 
 def retry_or_give_up(job, message, retry_after):
@@ -302,14 +351,22 @@ def look_up(connector, *, email, username=""):
     return remote
 
 
+# A paced job whose place is further off than this gets no message of its own (a message
+# held for long is redelivered by Redis, and lost with a worker): the sweep sends it when due.
+ETA_HORIZON_SECONDS = 60
+
+
 def release(jobs):
     """Back to the queue until their reserved slots come."""
     now = timezone.now()
+    horizon = now + timedelta(seconds=ETA_HORIZON_SECONDS)
+    soon = [job for job in jobs if job.slot_at <= horizon]
+    sent = {job.pk for job in soon}
     for job in jobs:
         job.state, job.not_before, job.lease_until = Job.State.QUEUED, job.slot_at, None
-        job.enqueued_at = now
+        job.enqueued_at = now if job.pk in sent else None
     update_rows(Job, jobs, ["state", "not_before", "slot_at", "lease_until", "enqueued_at"])
-    for job in jobs:
+    for job in soon:
         enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at)
 
 

@@ -32,6 +32,8 @@ class Connection(models.Model):
         null=True, blank=True, help_text="Overrides the connector's default request budget."
     )
     next_slot_at = models.DateTimeField(default=timezone.now)  # the rate budget's clock
+    # A 429's Retry-After pauses the whole app, not one job: running chunks stop at it.
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(organization="organization")
 

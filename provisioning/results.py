@@ -34,6 +34,7 @@ class Outcome:
     retry_after: float | None = None
     invited: bool = False  # the vendor emails an invitation: a new account starts "invited"
     uncount: bool = False  # its attempt was counted, but the vendor was never called
+    password_meant: bool = False  # the connector sets temporary passwords for new accounts
 
 
 ACCOUNT_FIELDS = [
@@ -52,7 +53,7 @@ ACCOUNT_FIELDS = [
 JOB_FIELDS = {
     SUCCEEDED: ["state", "finished_at", "last_error", "lease_until"],
     FAILED: ["state", "finished_at", "last_error", "lease_until"],
-    RETRYING: ["state", "not_before", "last_error", "lease_until", "enqueued_at"],
+    RETRYING: ["state", "attempts", "not_before", "last_error", "lease_until", "enqueued_at"],
     HELD: ["state", "attempts", "last_error", "lease_until"],
 }
 
@@ -132,6 +133,10 @@ def succeeded(outcome, now):
         to_status, message = Status.ACTIVE, "Linked to the existing account."
     elif "looked up" in outcome.sent:
         to_status, message = new_status, "Found the account an earlier attempt created."
+        if job.options.get("set_password") and outcome.password_meant:
+            # The attempt that set it died before we kept it: say so, to the person too.
+            account.secrets = {"password_lost": True}
+            message += " Its temporary password was lost with that attempt."
     else:
         to_status, message = new_status, "Account created."
     job.state, job.finished_at, job.last_error, job.lease_until = Job.State.SUCCEEDED, now, "", None
@@ -151,6 +156,7 @@ def succeeded(outcome, now):
 
 def retrying(outcome, now):
     job, account = outcome.job, outcome.job.account
+    job.attempts -= 1 if outcome.uncount else 0
     job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
     job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
     job.enqueued_at = now  # its message goes when this commits
@@ -200,11 +206,16 @@ def enqueue_next(outcomes):
 
 
 def slow_down(connection, outcomes):
-    """A Retry-After slows the whole app down, not just the job that got it."""
+    """A Retry-After pauses the whole app, not just the job that got it: running chunks
+    stop at it (engine.run_ready) and new places in the budget start after it."""
     told = [o.job.not_before for o in outcomes if o.result == RETRYING and o.retry_after]
     if told:
-        Connection.objects.filter(pk=connection.pk, next_slot_at__lt=max(told)).update(
-            next_slot_at=max(told)
+        until = max(told)
+        Connection.objects.filter(pk=connection.pk, next_slot_at__lt=until).update(
+            next_slot_at=until
+        )
+        Connection.objects.filter(pk=connection.pk).exclude(paused_until__gte=until).update(
+            paused_until=until
         )
 
 

@@ -1,6 +1,7 @@
 """Provisioning as the rest of the console sees it: queue work, connect apps, retry."""
 
 import json
+import logging
 import math
 import threading
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from .connectors.http import redact
 from .connectors.registry import connector_class
 from .models import AccountEvent, AppAccount, Connection, Job
 from .status import Status, check_transition
+
+logger = logging.getLogger("provisioning")
 
 TRIGGER_LENGTH = 200  # Job.trigger: a group's or an app's name is in it
 
@@ -230,4 +233,17 @@ def enqueue(organization_id, job_ids, eta=None):
     size = chunk_size(len(job_ids))
     for start in range(0, len(job_ids), size):
         chunk = [str(job_id) for job_id in job_ids[start : start + size]]
-        run_jobs.apply_async((str(organization_id), chunk), eta=eta)
+        if not send_task(run_jobs, (str(organization_id), chunk), eta=eta):
+            # Not sent: the sweep sends them at its next pass (enqueued_at says not sent).
+            Job.objects.filter(pk__in=chunk, state=Job.State.QUEUED).update(enqueued_at=None)
+
+
+def send_task(task, args, **options):
+    """Hands a task to the broker. A broker that is down loses nothing (the rows are the
+    truth and the sweeps finish what is due); returns whether it was sent."""
+    try:
+        task.apply_async(args, **options)
+        return True
+    except Exception:  # kombu's OperationalError, redis' ConnectionError, ...
+        logger.warning("Could not reach the broker for %s; the sweep will do it.", task.name)
+        return False

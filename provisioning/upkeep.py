@@ -8,10 +8,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import background
+from . import background, welcome
 from .connectors.errors import ConnectorError
 from .models import AppAccount, Connection, Job
-from .services import connector_for, enqueue, record_first_sign_in
+from .services import connector_for, enqueue, record_first_sign_in, send_task
 from .status import Status
 
 logger = logging.getLogger("provisioning.upkeep")
@@ -26,7 +26,7 @@ def sweep():
     Job.objects.filter(
         Q(lease_until__lt=now) | Q(lease_until__isnull=True), state=Job.State.RUNNING
     ).update(state=Job.State.QUEUED, lease_until=None, enqueued_at=None)
-    stale = now - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    stale = now - timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
     due = Job.objects.filter(state=Job.State.QUEUED, not_before__lte=now).exclude(
         enqueued_at__gt=stale
     )
@@ -40,7 +40,16 @@ def sweep():
         Job.objects.filter(pk__in=job_ids).update(enqueued_at=now)
         enqueue(organization_id, job_ids)
     background.sweep()
+    send_due_welcomes(now)
     return sum(len(ids) for ids in by_organization.values())
+
+
+def send_due_welcomes(now):
+    """Welcome emails whose message was lost: the accounts say they are due."""
+    from .tasks import send_welcomes
+
+    for organization_id, user_ids in welcome.due_welcomes(now).items():
+        send_task(send_welcomes, (organization_id, user_ids))
 
 
 def refresh_sign_ins():

@@ -16,19 +16,45 @@ from .status import IN_FLIGHT, Status
 
 NEW = [Status.CREATED, Status.INVITED]
 MAX_WAIT = timedelta(minutes=10)  # a sibling seat still failing does not hold the email longer
+OVERDUE_AFTER = timedelta(seconds=30)  # past WELCOME_DELAY_SECONDS, the sweep sends it
 
 
 def schedule(organization_id, user_ids):
     """After new seats succeed: each person's email goes out once their batch has settled."""
+    from .services import send_task
     from .tasks import send_welcomes
 
     user_ids = list(dict.fromkeys(str(user_id) for user_id in user_ids))
     if user_ids:
         transaction.on_commit(
-            lambda: send_welcomes.apply_async(
-                (str(organization_id), user_ids), countdown=settings.WELCOME_DELAY_SECONDS
+            lambda: send_task(
+                send_welcomes,
+                (str(organization_id), user_ids),
+                countdown=settings.WELCOME_DELAY_SECONDS,
             )
         )
+
+
+def due_welcomes(now):
+    """{organization id: [person ids]} whose welcome is overdue: a new seat not announced a
+    while after its success (the message that should have sent it was lost)."""
+    overdue = now - timedelta(seconds=settings.WELCOME_DELAY_SECONDS) - OVERDUE_AFTER
+    rows = (
+        AppAccount.objects.filter(
+            welcomed_at__isnull=True,
+            status__in=NEW,
+            origin=AppAccount.Origin.CREATED,
+            user__isnull=False,
+            updated_at__lt=overdue,
+        )
+        .order_by()
+        .values_list("organization_id", "user_id")
+        .distinct()[:5000]
+    )
+    due = {}
+    for organization_id, user_id in rows:
+        due.setdefault(str(organization_id), []).append(str(user_id))
+    return due
 
 
 def send_welcomes(user_ids):

@@ -43,7 +43,7 @@ def test_a_message_delivered_twice_creates_one_account(
 
 
 def test_losing_the_broker_loses_no_work(celery_worker, scim_app, scim_server, testco, settings):
-    settings.JOB_LEASE_SECONDS = 0
+    settings.JOB_REQUEUE_SECONDS = 0
     people = [make_user(testco, f"q{i}@testco.example") for i in range(5)]
     celery_worker.conf.task_always_eager = False
     from unittest import mock

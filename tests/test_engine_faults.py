@@ -7,7 +7,7 @@ import requests
 import responses
 from django.utils import timezone
 
-from provisioning import engine
+from provisioning import budget, engine
 from provisioning.models import AppAccount, Connection, Job
 from provisioning.services import AccountRequest, connect, queue_jobs
 from provisioning.status import Status
@@ -23,6 +23,14 @@ def queue(app, *people):
 def make_due(job):
     """Time passes: the job's backoff is over."""
     Job.objects.filter(pk=job.pk).update(not_before=timezone.now())
+
+
+def time_passes(connection):
+    """The app's pause and its budget clock are over."""
+    Connection.objects.filter(pk=connection.pk).update(
+        next_slot_at=timezone.now(), paused_until=None
+    )
+    budget._paused.pop(connection.pk, None)
 
 
 def empty_lookup():
@@ -49,13 +57,14 @@ def test_429_is_retried_no_sooner_than_retry_after(vendor_app, member):
     assert len(responses.calls) == 1
     connection = Connection.objects.get(app=vendor_app)
     assert connection.next_slot_at >= before + timedelta(seconds=120)  # the app slows down
+    assert connection.paused_until >= before + timedelta(seconds=120)  # the whole app waits
 
     responses.replace(
         responses.POST, USERS, status=201, json=user("r1", member.email), content_type=SCIM_JSON
     )
     empty_lookup()
     make_due(job)
-    Connection.objects.filter(pk=connection.pk).update(next_slot_at=timezone.now())
+    time_passes(connection)
     assert engine.run_job(job.pk) == "succeeded"
     assert AppAccount.objects.get(user=member).status == Status.CREATED
 
@@ -194,3 +203,19 @@ def test_jobs_of_an_app_without_working_credentials_wait(vendor_app, member, sta
     Connection.objects.filter(app=vendor_app).update(state=state)
     (job,) = queue(vendor_app, member)
     assert engine.run_job(job.pk) == "held"
+
+
+@responses.activate
+def test_a_429_pauses_the_whole_app_not_one_job(vendor_app, testco, member, admin):
+    """The chunk's other jobs are not sent after a 429: they wait for the Retry-After too,
+    without an attempt counted."""
+    carol = make_user(testco, "carol@testco.example", first="Carol")
+    responses.post(USERS, status=429, headers={"Retry-After": "30"}, content_type=SCIM_JSON)
+    jobs = queue(vendor_app, member, admin, carol)
+    before = timezone.now()
+    assert engine.run_jobs([job.pk for job in jobs]) == ["retrying"] * 3
+    assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
+    for job in Job.objects.all():
+        assert job.not_before >= before + timedelta(seconds=30)
+    assert sorted(Job.objects.values_list("attempts", flat=True)) == [0, 0, 1]
+    time_passes(Connection.objects.get(app=vendor_app))
