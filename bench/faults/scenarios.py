@@ -17,7 +17,6 @@ and email rows and the proxies' request logs, and checks the goals:
   the worker threads, another organization's single seat done in under 5 s.
 """
 
-import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -860,7 +859,3 @@ def print_result(result):
         kind = "correctness" if goal.correctness else "timing"
         print(f"  {mark}  {goal.name} [{kind}]: {goal.detail}")
     print(f"  ({result.seconds:.0f} s)", flush=True)
-
-
-def env_flag(name, default=""):
-    return os.environ.get(name, default)

@@ -1,4 +1,5 @@
-"""Serves the console and its worker on the embedded default (SQLite, filesystem broker).
+"""Serves the console, its worker and beat on the embedded default (SQLite, filesystem
+broker), and restarts any of them that stops.
 
 `make run` calls this after migrate and seed_demo. Ctrl-C or SIGTERM stops every process.
 """
@@ -50,10 +51,26 @@ class Command(BaseCommand):
                 "--concurrency",
                 str(settings.CELERY_WORKER_CONCURRENCY),
             ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "bitium",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
+            ],
         }
-        processes = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
-        }
+        # The worker exits when it stops receiving tasks (bitium/celery.py's watchdog).
+        environment = {**os.environ, "WORKER_WATCHDOG": "true"}
+
+        def start(name):
+            return subprocess.Popen(commands[name], cwd=settings.BASE_DIR, env=environment)
+
+        processes = {name: start(name) for name in commands}
         stopping = False
 
         def stop(signum, frame):
@@ -69,10 +86,15 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.")
         try:
             while not stopping:
-                ended = [name for name, p in processes.items() if p.poll() is not None]
-                if ended:
-                    self.stderr.write(f"{', '.join(ended)} stopped; stopping the rest.")
-                    break
+                # Supervised: whatever stops (a worker that lost its broker, say) starts again;
+                # the job and email rows make good what it was doing.
+                for name, process in list(processes.items()):
+                    if process.poll() is not None and not stopping:
+                        self.stderr.write(
+                            f"{name} stopped (exit {process.returncode}); starting it again."
+                        )
+                        time.sleep(1)
+                        processes[name] = start(name)
                 time.sleep(0.5)
         finally:
             for process in processes.values():
