@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state of the embedded default: SQLite, broker folders
@@ -58,10 +59,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bitium.middleware_cache.NoStoreMiddleware",  # no-store for signed-in and token pages
     "bitium.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -142,10 +145,51 @@ STORAGES = {
     },
 }
 
+# --- HTTPS, cookies and security headers -------------------------------------------------
+# Production serves SITE_URL over https: then plain http is redirected, HSTS is sent and the
+# cookies keep to https. The http demo (`make run`, compose's default) and the tests run with
+# all of it off. Each can be set on its own; `manage.py check --deploy` says what is missing.
+_https = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_https)
+# Behind a proxy that terminates TLS, name the header it sets on every request it forwards
+# (e.g. X-Forwarded-Proto; it must overwrite what the client sent): a request is https when
+# the header says "https". Unset, Django looks at the connection itself, and an https site
+# behind a TLS-terminating proxy would redirect to itself forever.
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER", default="").strip()
+SECURE_PROXY_SSL_HEADER = (
+    (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_").removeprefix("HTTP_"),
+        "https",
+    )
+    if _proxy_ssl_header
+    else None
+)
+# HSTS: a year by default (what the browsers' preload list asks). A first rollout may start
+# with a few minutes and raise it: browsers remember the value. Include subdomains only when
+# every subdomain of the console's host name speaks https too; the preload flag by itself
+# changes nothing until someone submits the domain to hstspreload.org.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=SITE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_https)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (Django's ContentSecurityPolicyMiddleware): scripts and styles come
+# only from our own static files, never inline (no <script> body, no style= or on*=
+# attribute; htmx's indicator style is in console.css, see base.html's htmx-config); nothing
+# may frame the console, and forms post only to it.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# --- end of HTTPS, cookies and security headers ------------------------------------------
 
 # Email: the embedded default keeps sent mail in the database outbox (a page shows it);
 # production sets EMAIL_URL=smtp://... (Mailpit in docker-compose).
