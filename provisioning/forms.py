@@ -1,6 +1,20 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 SECRET_SAVED_HELP = "A secret is saved. Leave this blank to keep it, or type a new one."
+BAD_PORT = "The port in this address is not valid: a port is a number from 1 to 65535."
+
+
+def validate_port(value):
+    """Django's URL validator takes any five digits as a port; the connection cannot."""
+    try:
+        port = urlsplit(value).port
+    except ValueError as error:  # out of range, or not a number
+        raise ValidationError(BAD_PORT, code="invalid_port") from error
+    if port == 0:
+        raise ValidationError(BAD_PORT, code="invalid_port")
 
 
 class CredentialsForm(forms.Form):
@@ -26,7 +40,9 @@ class CredentialsForm(forms.Form):
             widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
             return forms.CharField(widget=widget, max_length=4000, strip=True, **options)
         if spec.kind == "url":
-            return forms.URLField(max_length=500, assume_scheme="https", **options)
+            return forms.URLField(
+                max_length=500, assume_scheme="https", validators=[validate_port], **options
+            )
         if spec.kind == "choice":
             return forms.ChoiceField(choices=spec.choices, **options)
         return forms.CharField(max_length=255, **options)

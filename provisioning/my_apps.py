@@ -1,10 +1,15 @@
 """My Apps: the signed-in person's own app accounts. Every lookup is by the person, so one
-user never reaches another's accounts (404)."""
+user never reaches another's accounts (404). An account without an organization (a staff
+superuser) has no apps: My Apps says so, and Open and Reveal are 404s."""
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import engines
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,6 +20,26 @@ from .status import Status
 VISIBLE = [Status.CREATED, Status.INVITED, Status.ACTIVE, Status.PENDING, Status.PROVISIONING]
 
 
+NO_ORGANIZATION = """{% extends "base.html" %}{% block title %}My Apps{% endblock %}
+{% block auth_content %}<h1>My Apps</h1>
+<p>No apps here: this account belongs to no organization, and apps are given to the people
+of an organization.</p>
+{% if user.is_staff %}<p><a href="{% url 'admin:index' %}">Go to the admin site</a></p>{% endif %}
+{% endblock %}"""
+
+
+def in_an_organization(view):
+    """Accounts live in an organization's scope; outside one there are none to find."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.organization_id is None:
+            raise Http404("An account without an organization has no apps.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def own_account(request, account_id):
     return get_object_or_404(
         AppAccount.objects.select_related("app__catalog_app"), pk=account_id, user=request.user
@@ -23,6 +48,9 @@ def own_account(request, account_id):
 
 @login_required
 def my_apps(request):
+    if request.user.organization_id is None:
+        page = engines["django"].from_string(NO_ORGANIZATION)
+        return HttpResponse(page.render({}, request))
     accounts = (
         AppAccount.objects.filter(
             user=request.user, status__in=VISIBLE, app__archived_at__isnull=True
@@ -34,6 +62,7 @@ def my_apps(request):
 
 
 @login_required
+@in_an_organization
 @require_POST
 def reveal_password(request, account_id):
     """Shows the temporary password once, then wipes it."""
@@ -58,6 +87,7 @@ def reveal_password(request, account_id):
 
 
 @login_required
+@in_an_organization
 def open_app(request, account_id):
     """Passes the person into the app; the first time marks the account Active."""
     account = own_account(request, account_id)

@@ -1,6 +1,10 @@
 """The one HTTP helper every connector uses: timeouts, user agent, status codes mapped to the
 error vocabulary, secrets redacted from logs and messages, and admin-typed URLs that point
-into our own network refused (an SSRF door) unless CONNECTOR_ALLOW_PRIVATE_URLS is on."""
+into our own network refused (an SSRF door) unless CONNECTOR_ALLOW_PRIVATE_URLS is on.
+
+The refusal holds where the connection is made: PinnedAdapter resolves the host once, checks
+every address (IPv4 carried inside IPv6 forms too) and connects to a checked one, so a DNS
+answer that changes between the check and the connection (rebinding) reaches nothing."""
 
 import email.utils
 import ipaddress
@@ -11,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
     AlreadyExists,
@@ -34,28 +40,158 @@ def redact(text, secrets):
     return text
 
 
-def check_url(url, allow_private=None):
-    """Refuses URLs an admin could use to make us call our own network."""
+def check_url(url, allow_private=None, resolve=True):
+    """Refuses URLs an admin could use to make us call our own network. Returns the addresses
+    the host resolved to, every one of them checked (none when private URLs are allowed, or
+    with resolve=False: then PinnedAdapter resolves and checks when it connects)."""
     if allow_private is None:
         allow_private = settings.CONNECTOR_ALLOW_PRIVATE_URLS
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeURL(f"“{url}” is not a web address: it must start with https://.")
+    parts, port = split_url(url)
     if allow_private:
-        return
+        return []
     if parts.scheme != "https":
         raise UnsafeURL("The address must use https://, so credentials travel encrypted.")
+    return public_addresses(parts.hostname, port) if resolve else []
+
+
+def split_url(url):
+    """(urlsplit's parts, the port) of a web address, or UnsafeURL saying what is wrong."""
+    not_web = UnsafeURL(f"“{url}” is not a web address: it must start with https://.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as error:
-        raise TransientError(f"Could not find the host {parts.hostname}.") from error
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except (ValueError, TypeError) as error:  # "Invalid IPv6 URL", a netloc NFKC changes
+        raise not_web from error
+    if parts.scheme not in ("http", "https") or not hostname or "\x00" in hostname:
+        raise not_web
+    try:
+        port = parts.port
+    except ValueError as error:  # out of range, or not a number
+        raise UnsafeURL(BAD_PORT.format(url=url)) from error
+    if port == 0:
+        raise UnsafeURL(BAD_PORT.format(url=url))
+    return parts, port or (443 if parts.scheme == "https" else 80)
+
+
+BAD_PORT = "The port in “{url}” is not valid: a port is a number from 1 to 65535."
+
+
+# IPv6 ranges that carry an IPv4 address, and where it sits (RFC 6052, 3056, 4380, 4291).
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, place varies
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address):
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo):
+    reaching the IPv6 address may reach them."""
+    if address.version != 6:
+        return []
+    found = []
+    if address.ipv4_mapped:
+        found.append(address.ipv4_mapped)
+    if address in IPV4_COMPATIBLE or address in NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour:
+        found.append(address.sixtofour)
+    if address.teredo:
+        found.extend(address.teredo)  # (server, client)
+    return found
+
+
+def is_public(address):
+    """Globally routable, not multicast, and whatever IPv4 address it carries is too."""
+    if isinstance(address, str):
+        address = ipaddress.ip_address(address.split("%")[0])
+    if not address.is_global or address.is_multicast:
+        return False
+    if address.version == 6 and address in NAT64_LOCAL:
+        return False
+    return all(is_public(inner) for inner in embedded_ipv4(address))
+
+
+def public_addresses(hostname, port):
+    """Resolves the host once and checks every address: all must be public. Returns them, in
+    the resolver's order, for the connection to use (never a second resolution)."""
+    try:
+        infos = socket.getaddrinfo(hostname, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError) as error:
+        raise TransientError(f"Could not find the host {hostname}.") from error
+    addresses = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
+        if not is_public(address):
             raise UnsafeURL(
-                f"{parts.hostname} resolves to {address}, a private, loopback, link-local or "
+                f"{hostname} resolves to {address}, a private, loopback, link-local or "
                 "metadata address. Use the app's public address."
             )
+        if str(address) not in addresses:
+            addresses.append(str(address))
+    if not addresses:
+        raise TransientError(f"Could not find the host {hostname}.")
+    return addresses
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connects to the address it checked, not to whatever a second DNS answer says (DNS
+    rebinding): the host is resolved once, every address must be public, and urllib3 connects
+    to one of those addresses while the Host header, TLS SNI and certificate verification keep
+    the hostname. The next checked address is tried only when a connection could not be made
+    (nothing was sent). With private URLs allowed (tests, the demo) it is requests' own."""
+
+    def __init__(self, *args, allow_private=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_private = allow_private
+
+    def pinning(self):
+        allow = self.allow_private
+        if allow is None:
+            allow = settings.CONNECTOR_ALLOW_PRIVATE_URLS
+        return not allow
+
+    def send(self, request, *args, **kwargs):
+        if not self.pinning():
+            return super().send(request, *args, **kwargs)
+        parts, port = split_url(request.url)
+        addresses = public_addresses(parts.hostname, port)
+        if "Host" not in request.headers:
+            request.headers["Host"] = host_header(parts)
+        for number, address in enumerate(addresses, start=1):
+            request.pinned_address = address
+            try:
+                return super().send(request, *args, **kwargs)
+            except requests.ConnectionError as error:
+                if number == len(addresses) or not never_connected(error):
+                    raise
+            finally:
+                del request.pinned_address
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        pinned = getattr(request, "pinned_address", None)
+        if pinned is not None:
+            hostname = host_params["host"]
+            host_params["host"] = pinned  # one pool per (address, hostname): keep-alive holds
+            if host_params["scheme"] == "https":
+                pool_kwargs["server_hostname"] = hostname  # SNI
+                pool_kwargs["assert_hostname"] = hostname  # the certificate must name it
+        return host_params, pool_kwargs
+
+
+def host_header(parts):
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+
+def never_connected(error):
+    """Did the request fail before a connection was made (so nothing was sent)?"""
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
 def parse_retry_after(value):
@@ -163,9 +299,12 @@ class VendorHTTP:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.allow_private = allow_private
+        # Resolving and checking the host happens where the connection is made, once.
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, PinnedAdapter(allow_private=allow_private))
 
     def request(self, method, url, **kwargs):
-        check_url(url, self.allow_private)
+        check_url(url, self.allow_private, resolve=False)
         started = time.monotonic()
         try:
             response = self.session.request(
@@ -180,6 +319,18 @@ class VendorHTTP:
             raise TransientError(f"Could not connect to {host}: the host is unreachable.") from (
                 error
             )
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ) as error:
+            raise UnsafeURL(
+                f"“{redact(url, self.secrets)}” is not a valid web address: check it."
+            ) from error
+        except requests.RequestException as error:  # a broken answer (encoding, chunks)
+            raise TransientError(
+                f"The app's answer could not be read ({type(error).__name__})."
+            ) from error
         logger.info(
             "%s %s -> %s in %d ms",
             method,
