@@ -1,18 +1,46 @@
 from django import forms
 from django.apps import apps
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.views.decorators.debug import sensitive_variables
 from django_scopes import scopes_disabled
 
 from notifications.services import queue_email
 
+from . import throttle
 from .models import Organization, User
 from .usernames import check_template
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """Sign-in. The backend counts failures and refuses every attempt while the account or
+    the client's address is locked (accounts/throttle.py); this form says so, and how long."""
+
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    @sensitive_variables()
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        if email is None or not self.cleaned_data.get("password"):
+            return super().clean()  # a field is missing: nothing is checked, nothing counted
+        self.refuse_while_locked(email)
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            self.refuse_while_locked(email)  # this failure locked it: say so at once
+            raise
+
+    def refuse_while_locked(self, email):
+        address = throttle.client_address(self.request) if self.request else None
+        wait = throttle.sign_in_locked(email, address)
+        if wait:
+            raise forms.ValidationError(throttle.sign_in_refusal(wait), code="throttled")
+
+    @property
+    def throttled(self):
+        return self.has_error(NON_FIELD_ERRORS, "throttled")
 
 
 class ScopelessPasswordResetForm(PasswordResetForm):

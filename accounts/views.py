@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,7 +16,7 @@ from notifications.models import Email
 from notifications.services import retry_email as send_again
 
 from . import activation as activation_links
-from . import services
+from . import services, throttle
 from .forms import (
     EmailAuthenticationForm,
     OrganizationForm,
@@ -27,15 +29,28 @@ from .permissions import admin_required
 from .signals import person_changed, person_created
 
 PEOPLE_PER_PAGE = 25
+logger = logging.getLogger("accounts")
 
 
 class LoginView(auth_views.LoginView):
+    """Sign-in; repeated failures lock the account or the client's address for a while
+    (EmailAuthenticationForm, accounts/throttle.py), answered with a 429 and a message."""
+
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
+
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Throttled per client address (over the limit: a 429 saying when to try again) and per
+    recipient (over the limit: the same answer as always, and no email)."""
+
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     html_email_template_name = "accounts/email/password_reset.html"
@@ -47,6 +62,17 @@ class PasswordResetView(auth_views.PasswordResetView):
         # Links use the configured public URL, never the request's Host header.
         return {"site_url": settings.SITE_URL}
 
+    def form_valid(self, form):
+        wait = throttle.PASSWORD_RESET.address_refused(throttle.client_address(self.request))
+        if wait:
+            form.add_error(None, throttle.link_requests_refusal(wait))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if not throttle.PASSWORD_RESET.may_send_to(form.cleaned_data["email"]):
+            # The links sent already still work; saying nothing else tells nobody who exists.
+            logger.info("Password reset not sent: too many for one recipient.")
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
@@ -56,6 +82,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def get_user(self, uidb64):
         with scopes_disabled():  # the person is not signed in: no organization scope yet
             return super().get_user(uidb64)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttle.sign_in_unlocked(self.user.email)  # the link proved the mailbox
+        return response
 
 
 @admin_required
@@ -183,14 +214,22 @@ def resend_activation(request):
     """Sends a fresh link; answers the same whether or not the email is known."""
     form = ResendActivationForm(request.POST)
     if form.is_valid():
-        with scopes_disabled():
-            person = User.objects.filter(
-                email__iexact=form.cleaned_data["email"],
-                is_active=True,
-                organization__isnull=False,
-            ).first()
-        if person is not None:
-            with scope(organization=person.organization_id):
-                activation_links.send_new_link(person)
+        # Throttled per client address (it says so) and per recipient (silently: the links
+        # sent already still work, and the answer tells nobody who exists).
+        wait = throttle.NEW_ACTIVATION_LINK.address_refused(throttle.client_address(request))
+        if wait:
+            messages.error(request, throttle.link_requests_refusal(wait))
+            return redirect("login")
+        email = form.cleaned_data["email"]
+        if throttle.NEW_ACTIVATION_LINK.may_send_to(email):
+            with scopes_disabled():
+                person = User.objects.filter(
+                    email__iexact=email, is_active=True, organization__isnull=False
+                ).first()
+            if person is not None:
+                with scope(organization=person.organization_id):
+                    activation_links.send_new_link(person)
+        else:
+            logger.info("New activation link not sent: too many for one recipient.")
     messages.info(request, "If that email belongs to an account, a new link is on its way.")
     return redirect("login")

@@ -222,6 +222,28 @@ EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 # Celery: Redis in production; Kombu's filesystem transport in the embedded default.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+
+# Throttling (accounts/throttle.py): failed sign-ins per account and per client address lock
+# signing in there for SIGN_IN_LOCKOUT_SECONDS; password resets and new activation links are
+# limited per recipient and per client address.
+SIGN_IN_MAX_FAILURES = env.int("SIGN_IN_MAX_FAILURES", default=10)
+SIGN_IN_MAX_FAILURES_PER_ADDRESS = env.int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", default=50)
+SIGN_IN_LOCKOUT_SECONDS = env.int("SIGN_IN_LOCKOUT_SECONDS", default=900)
+LINK_REQUESTS_PER_RECIPIENT = env.int("LINK_REQUESTS_PER_RECIPIENT", default=3)
+LINK_REQUESTS_PER_ADDRESS = env.int("LINK_REQUESTS_PER_ADDRESS", default=20)
+LINK_REQUESTS_WINDOW_SECONDS = env.int("LINK_REQUESTS_WINDOW_SECONDS", default=3600)
+THROTTLE_PROXY_HOPS = env.int("THROTTLE_PROXY_HOPS", default=0)  # proxies adding X-Forwarded-For
+# The throttles count in the cache: Redis (shared by all gunicorn workers) when set,
+# otherwise each process's own memory.
+CACHE_URL = env("CACHE_URL", default=REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "bitium",
+        }
+    }
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):

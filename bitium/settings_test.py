@@ -30,3 +30,5 @@ WELCOME_DELAY_SECONDS = env.float("WELCOME_DELAY_SECONDS", default=0.0)  # noqa:
 # Test workers close their database connections after each task, so the test database can be
 # dropped at the end (the benchmark's workers keep them, as in production).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=0)  # noqa: F405
+# The tests clear the cache: in memory, never the Redis database the broker uses.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -97,11 +97,16 @@ def mark_sent(emails):
 
 
 def as_message(email):
+    from .backends import ORGANIZATION_ATTRIBUTE
+
     message = EmailMultiAlternatives(
         subject=email.subject, body=email.body, to=[a.strip() for a in email.to.split(",")]
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
+    # The outbox of the local demo shows a message only to its organization's admins. An
+    # attribute, not a header: SMTP backends ignore it, so it is never sent.
+    setattr(message, ORGANIZATION_ATTRIBUTE, email.organization_id)
     return message
 
 

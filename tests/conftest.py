@@ -231,3 +231,11 @@ def server(request):
         "scim_server" if request.param == "scim2-server" else "django_scim2_server"
     )
     return SimpleNamespace(name=request.param, url=real.url)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Each test starts with no sign-in failures or link requests counted."""
+    from django.core.cache import cache
+
+    cache.clear()

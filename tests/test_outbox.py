@@ -19,16 +19,19 @@ def test_outbox_backend_keeps_messages_with_their_html():
     )
 
 
-def test_outbox_page_shows_mail_only_in_the_local_demo(client, settings):
-    OutboxEmail.objects.create(to="a@testco.example", subject="Your link", body="http://x/y")
+def test_outbox_page_shows_mail_only_in_the_local_demo(as_admin, testco, settings):
+    # The outbox is for the organization's admins (tests/test_outbox_access.py).
+    OutboxEmail.objects.create(
+        organization_id=testco.pk, to="a@testco.example", subject="Your link", body="http://x/y"
+    )
     settings.MAILERS = OUTBOX
     settings.DEBUG = False
-    assert client.get(reverse("outbox")).status_code == 404
+    assert as_admin.get(reverse("outbox")).status_code == 404
     settings.DEBUG = True
-    page = client.get(reverse("outbox")).content.decode()
+    page = as_admin.get(reverse("outbox")).content.decode()
     assert "Your link" in page
     email_id = OutboxEmail.objects.get().pk
-    detail = client.get(reverse("outbox_email", kwargs={"email_id": email_id}))
+    detail = as_admin.get(reverse("outbox_email", kwargs={"email_id": email_id}))
     assert 'href="http://x/y"' in detail.content.decode()
 
 

@@ -36,7 +36,13 @@ class Command(BaseCommand):
                 "--data",
                 str(settings.VAR_DIR / "demo-scim-app.json"),
             ],
-            "web": [python, "manage.py", "runserver", "--noreload", f"0.0.0.0:{port}"],
+            "web": [
+                python,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                f"{os.environ.get('DEMO_BIND') or '127.0.0.1'}:{port}",
+            ],
             "worker": [
                 python,
                 "-m",
