@@ -123,8 +123,36 @@ class PersonForm(forms.ModelForm):
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name"]
-        labels = {"name": "Organization name"}
+        fields = ["name", "require_two_factor_for_admins"]
+        labels = {
+            "name": "Organization name",
+            "require_two_factor_for_admins": "Require two-factor sign-in for admins",
+        }
+        help_texts = {
+            "require_two_factor_for_admins": (
+                "Admins then sign in with a code from an authenticator app after their "
+                "password; an admin who has not set it up is asked to first. Members may "
+                "set it up for themselves."
+            )
+        }
+
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app (or, where offered, a recovery code)."""
+
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, recovery=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = "The 6-digit code your authenticator app shows" + (
+            ", or one of your recovery codes." if recovery else "."
+        )
 
 
 class UniqueNameInOrganizationMixin:

@@ -1,9 +1,11 @@
 import uuid
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device
 from django_scopes import ScopedManager
 
 
@@ -13,6 +15,8 @@ class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
+    # Admins must sign in with a second factor (accounts/two_factor.py); members may choose to.
+    require_two_factor_for_admins = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -116,3 +120,54 @@ class Activation(models.Model):
 
     def __str__(self):
         return f"{self.user_id} ({'used' if self.used_at else 'open'})"
+
+
+class RecoveryCodeDevice(Device):
+    """A person's recovery codes for two-factor sign-in, as one django-otp device: each code
+    works once. Codes are stored hashed like passwords (PASSWORD_HASHERS); a short prefix of
+    each, kept in clear, finds the one hash to check instead of checking them all.
+
+    Like django-otp's own devices it belongs to a person, not directly to an organization:
+    it is only ever read for the person signing in (request.user or the pending sign-in)."""
+
+    LOOKUP_LENGTH = 4
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery codes"
+
+    @staticmethod
+    def normalize(code):
+        return "".join(ch for ch in str(code).lower() if ch.isalnum())
+
+    def set_codes(self, codes):
+        self.codes.all().delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(
+                device=self,
+                lookup=self.normalize(code)[: self.LOOKUP_LENGTH],
+                hashed=make_password(self.normalize(code)),
+            )
+            for code in codes
+        )
+
+    def verify_token(self, token):
+        code = self.normalize(token)
+        if len(code) <= self.LOOKUP_LENGTH:
+            return False
+        for candidate in self.codes.select_for_update().filter(lookup=code[: self.LOOKUP_LENGTH]):
+            if check_password(code, candidate.hashed):
+                candidate.delete()  # single use
+                return True
+        return False
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    lookup = models.CharField(max_length=8)
+    hashed = models.CharField(max_length=128)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "lookup"])]
+
+    def __str__(self):
+        return f"recovery code {self.lookup}…"

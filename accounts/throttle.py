@@ -12,6 +12,11 @@ for them all.
   slip past the limit) and taken back when it succeeds; a success also clears the account's
   failures, and a new password chosen through a reset link (which proves the mailbox) ends
   the account's lock.
+- Two-factor codes (the sign-in's code step, confirming enrolment, turning it off): wrong
+  codes are counted per person, apart from the password's failures (a correct password clears
+  those, and must not reopen the guessing). After TWO_FACTOR_MAX_FAILURES within
+  SIGN_IN_LOCKOUT_SECONDS every code is refused, a right one too, for SIGN_IN_LOCKOUT_SECONDS;
+  a right code clears the count.
 - Emailed links (password reset, a new activation link): at most LINK_REQUESTS_PER_RECIPIENT
   emails to one address, and LINK_REQUESTS_PER_ADDRESS requests from one client address, per
   LINK_REQUESTS_WINDOW_SECONDS, for each form. Over the recipient's limit the answer is the
@@ -40,6 +45,7 @@ DEFAULTS = {
     "SIGN_IN_MAX_FAILURES": 10,
     "SIGN_IN_MAX_FAILURES_PER_ADDRESS": 50,
     "SIGN_IN_LOCKOUT_SECONDS": 900,
+    "TWO_FACTOR_MAX_FAILURES": 5,
     "LINK_REQUESTS_PER_RECIPIENT": 3,
     "LINK_REQUESTS_PER_ADDRESS": 20,
     "LINK_REQUESTS_WINDOW_SECONDS": 3600,
@@ -246,6 +252,42 @@ def sign_in_refusal(seconds):
         f"Too many failed sign-ins. Try again in {minutes(seconds)}, "
         "or reset your password if you have forgotten it."
     )
+
+
+# --- two-factor codes -------------------------------------------------------------------------
+
+CODE_FAILURES = Counter(
+    "two-factor-failures-account", "TWO_FACTOR_MAX_FAILURES", "SIGN_IN_LOCKOUT_SECONDS"
+)
+CODE_LOCK = Lock("two-factor-lock-account", "SIGN_IN_LOCKOUT_SECONDS")
+
+
+def code_locked(user_id):
+    """Seconds until this person may enter a code again; 0: now."""
+    return CODE_LOCK.remaining(str(user_id))
+
+
+def code_attempt(user_id):
+    """Counts an attempt as a failure before the code is checked (parallel attempts cannot
+    slip past the limit); False (and locked) when it is one too many."""
+    if CODE_FAILURES.hit(str(user_id)) > CODE_FAILURES.limit:
+        CODE_LOCK.lock(str(user_id))
+        return False
+    return True
+
+
+def code_failed(user_id):
+    if CODE_FAILURES.count(str(user_id)) >= CODE_FAILURES.limit:
+        CODE_LOCK.lock(str(user_id))
+        logger.warning("Two-factor codes locked for an account after repeated wrong codes.")
+
+
+def code_succeeded(user_id):
+    CODE_FAILURES.clear(str(user_id))
+
+
+def code_refusal(seconds):
+    return f"Too many wrong codes. Try again in {minutes(seconds)}."
 
 
 # --- emailed links ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("sign-in/", views.LoginView.as_view(), name="login"),
+    path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -33,6 +34,14 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person_create"),
     path("people/<uuid:user_id>/", views.person_edit, name="person_edit"),
     path("people/<uuid:user_id>/active/", views.person_set_active, name="person_set_active"),
+    path("security/", views.security, name="security"),
+    path("security/two-factor/", views.security_setup, name="security_setup"),
+    path(
+        "security/recovery-codes/",
+        views.security_recovery_codes,
+        name="security_recovery_codes",
+    ),
+    path("security/two-factor/off/", views.security_disable, name="security_disable"),
     path("settings/", views.organization_settings, name="settings"),
     path("settings/emails/<uuid:email_id>/retry/", views.retry_email, name="retry_email"),
 ]

@@ -4,27 +4,33 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 from django_scopes import scope, scopes_disabled
 
 from notifications.models import Email
 from notifications.services import retry_email as send_again
 
 from . import activation as activation_links
-from . import services, throttle
+from . import services, throttle, two_factor
 from .forms import (
+    CodeForm,
     EmailAuthenticationForm,
     OrganizationForm,
     PersonForm,
     ResendActivationForm,
     ScopelessPasswordResetForm,
 )
-from .models import User
+from .models import RecoveryCodeDevice, User
 from .permissions import admin_required
 from .signals import person_changed, person_created
 
@@ -45,6 +51,158 @@ class LoginView(auth_views.LoginView):
         if form.throttled:
             response.status_code = 429
         return response
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.has_device(user):
+            # Not signed in yet: the code step (sign_in_code) finishes it.
+            two_factor.begin(self.request, user, self.get_success_url())
+            return redirect("sign_in_code")
+        return super().form_valid(form)
+
+
+def _render_code_step(request, form, status=200):
+    return render(request, "accounts/sign_in_code.html", {"form": form}, status=status)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+def sign_in_code(request):
+    """The second step of signing in: a code from the authenticator app or a recovery code.
+    Reached from the password step (a pending sign-in) or, for a signed-in session that is
+    not verified, from TwoFactorMiddleware."""
+    if request.user.is_authenticated:
+        if request.user.is_verified():
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        user, backend, next_url = request.user, None, ""
+    else:
+        state = two_factor.pending(request)
+        if state is None:
+            messages.info(request, "Sign in with your password first.")
+            return redirect("login")
+        user, backend, next_url = state
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST" or not form.is_valid():
+        return _render_code_step(request, form)
+    device, refusal = two_factor.verify(user, form.cleaned_data["code"])
+    if device is None:
+        form.add_error("code", refusal)
+        return _render_code_step(
+            request, form, 429 if two_factor.is_refusal_throttled(user) else 200
+        )
+    if request.user.is_authenticated:
+        request.session.cycle_key()
+    else:
+        request.session.pop(two_factor.PENDING_KEY, None)
+        login(request, user, backend=backend)
+    otp_login(request, device)
+    if isinstance(device, RecoveryCodeDevice):
+        left = device.codes.count()
+        messages.warning(
+            request,
+            f"You signed in with a recovery code; {left} left. "
+            "Make new ones on your Security page if you are running out.",
+        )
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+
+
+def _security_context(request, **extra):
+    user = request.user
+    enabled = two_factor.has_device(user)
+    return {
+        "enabled": enabled,
+        "required": two_factor.required_for(user),
+        "codes_left": two_factor.recovery_codes_left(user) if enabled else 0,
+        "disable_form": CodeForm(auto_id="id_off_%s"),
+        **extra,
+    }
+
+
+@login_required
+def security(request):
+    """A person's own Security page: two-factor sign-in, their recovery codes."""
+    return render(request, "accounts/security.html", _security_context(request))
+
+
+@login_required
+@sensitive_post_parameters("code")
+def security_setup(request):
+    """Enrolment: scan the QR code or type the secret, confirm with a code; the recovery
+    codes are shown once, on the answer."""
+    user = request.user
+    if two_factor.has_device(user):
+        return redirect("security")
+    key = request.session.get(two_factor.SETUP_KEY)
+    if not key:
+        key = request.session[two_factor.SETUP_KEY] = two_factor.new_secret()
+    form = CodeForm(request.POST if request.method == "POST" else None, recovery=False)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        last_t, refusal = two_factor.throttled_check(
+            user, lambda: two_factor.check_new_secret(key, form.cleaned_data["code"])
+        )
+        if refusal is None:
+            device, codes = two_factor.enrol(user, key, last_t)
+            request.session.pop(two_factor.SETUP_KEY, None)
+            request.session.cycle_key()
+            otp_login(request, device)
+            request.session[two_factor.HAS_DEVICE_KEY] = True
+            messages.success(request, "Two-factor sign-in is on.")
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+        form.add_error("code", refusal)
+        status = 429 if two_factor.is_refusal_throttled(user) else 200
+    context = {
+        "form": form,
+        "required": two_factor.required_for(user),
+        "secret": two_factor.secret_base32(key),
+        "qr": two_factor.qr_data_uri(two_factor.setup_uri(user, key)),
+    }
+    return render(request, "accounts/security_setup.html", context, status=status)
+
+
+@login_required
+@require_POST
+def security_recovery_codes(request):
+    """New recovery codes (the old ones stop working), shown once."""
+    if not two_factor.has_device(request.user):
+        return redirect("security")
+    if not request.user.is_verified():
+        return redirect("sign_in_code")
+    codes = two_factor.regenerate_recovery_codes(request.user)
+    messages.success(request, "New recovery codes: the old ones no longer work.")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("code")
+def security_disable(request):
+    """Turning two-factor sign-in off asks a current code; not while the organization
+    requires it of admins."""
+    user = request.user
+    if not two_factor.has_device(user):
+        return redirect("security")
+    if two_factor.required_for(user):
+        messages.error(
+            request, "Your organization requires two-factor sign-in for admins: it stays on."
+        )
+        return redirect("security")
+    form = CodeForm(request.POST, auto_id="id_off_%s")
+    if form.is_valid():
+        device, refusal = two_factor.verify(user, form.cleaned_data["code"])
+        if device is not None:
+            two_factor.disable(user)
+            request.session[two_factor.HAS_DEVICE_KEY] = False
+            messages.success(request, "Two-factor sign-in is off.")
+            return redirect("security")
+        form.add_error("code", refusal)
+    status = 429 if two_factor.is_refusal_throttled(user) else 400
+    context = _security_context(request, disable_form=form)
+    return render(request, "accounts/security.html", context, status=status)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

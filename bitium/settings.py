@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_otp",  # two-factor sign-in (accounts/two_factor.py)
+    "django_otp.plugins.otp_totp",
     "notifications",
     "accounts",
     "groups",
@@ -66,7 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "bitium.middleware_cache.NoStoreMiddleware",  # no-store for signed-in and token pages
+    # An unverified session of someone with a device, or of an admin whose organization
+    # requires two-factor sign-in, opens only the code step or enrolment.
+    "accounts.two_factor.TwoFactorMiddleware",
     "bitium.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -229,6 +235,13 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 SIGN_IN_MAX_FAILURES = env.int("SIGN_IN_MAX_FAILURES", default=10)
 SIGN_IN_MAX_FAILURES_PER_ADDRESS = env.int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", default=50)
 SIGN_IN_LOCKOUT_SECONDS = env.int("SIGN_IN_LOCKOUT_SECONDS", default=900)
+# Wrong two-factor codes per person before codes are refused for SIGN_IN_LOCKOUT_SECONDS.
+TWO_FACTOR_MAX_FAILURES = env.int("TWO_FACTOR_MAX_FAILURES", default=5)
+# Authenticator apps show this name beside the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Bitium")
+# django-otp's own per-device back-off (seconds doubling after each wrong code) is off: the
+# lock above, counted in the cache like the sign-in's, says how long to wait.
+OTP_TOTP_THROTTLE_FACTOR = 0
 LINK_REQUESTS_PER_RECIPIENT = env.int("LINK_REQUESTS_PER_RECIPIENT", default=3)
 LINK_REQUESTS_PER_ADDRESS = env.int("LINK_REQUESTS_PER_ADDRESS", default=20)
 LINK_REQUESTS_WINDOW_SECONDS = env.int("LINK_REQUESTS_WINDOW_SECONDS", default=3600)
