@@ -40,15 +40,3 @@ def set_aside(account, by):
     """Ignored: no longer listed as needing a decision (it stays in the app)."""
     account.ignored_at = timezone.now()
     account.save(update_fields=["ignored_at", "updated_at"])
-
-
-def suggested_person(account):
-    """The person whose email is the account's (or its username's), if any: a deactivated
-    person's old account is the usual case (active people are matched already)."""
-    people = get_user_model().objects.all()
-    for address in (account.email, account.username):
-        if address and "@" in address:
-            found = people.filter(email__iexact=address).first()
-            if found:
-                return found
-    return None

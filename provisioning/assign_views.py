@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
 
-from . import app_only, assigning, background, matching, services
+from . import assigning, background, matching, services
 from .connectors.errors import ConnectorError
 from .connectors.registry import connector_class
 from .forms import CredentialsForm
@@ -100,8 +100,9 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
     names = matching.usernames_for(app, new.object_list)
     for person in new.object_list:
         person.suggested_username = names[person.pk]
+    suggestions = matching.suggested_people(only.object_list)
     for account in only.object_list:
-        account.suggested = app_only.suggested_person(account)
+        account.suggested = suggestions.get(account.pk)
     context = {
         "app": app,
         "run": run,

@@ -316,7 +316,7 @@ def confirm(change, organization_id, by):
     if reason:
         kept = Plan.objects.create(
             organization_id=organization_id,
-            title=plan.sentence(),
+            title=plan.sentence()[:300],
             trigger=change.trigger[:200],
             steps=[step.as_dict() for step in plan.steps],
             counts=plan.counts(),
