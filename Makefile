@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench faults install clean
 
 install: $(STAMP)
 
@@ -28,9 +28,18 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Prints the provisioning benchmarks' figures (not tests). DATABASE_URL and REDIS_URL give
-# the production shape; without them: SQLite and the filesystem broker.
+# the production shape; without them: SQLite and the filesystem broker. Then the page
+# benchmark's (PostgreSQL only; PAGES_ARGS, e.g. --scale 0.1 or --no-worker).
 bench: install
 	LOG_LEVEL=WARNING TASK_LOG_LEVEL=WARNING $(PY) bench/provisioning.py $(BENCH_ARGS)
+	LOG_LEVEL=WARNING TASK_LOG_LEVEL=WARNING $(PY) bench/pages.py $(PAGES_ARGS)
+
+# The fault suite (bench/faults): a real worker and beat on PostgreSQL and a redis-server of
+# its own, scim2-servers behind a fault proxy; prints figures and PASS/FAIL per goal, fails on
+# a correctness goal. FAULTS_ARGS=--short is the short version `make test` runs
+# (tests/test_fault_suite.py); FAULTS_ARGS="--only worker-killed" one scenario.
+faults: install
+	$(PY) -m bench.faults $(FAULTS_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,8 +10,10 @@ The shape of one organization of P people:
   memberships a person); each of the other apps is given to 1 or 2 groups;
 - app 0 has an account for everyone (through "All staff", group auto-provisioning on);
   app 1 one for everyone but the new hires (assigned directly), plus accounts found only in
-  the app; the other accounts are spread over the other apps (assigned directly), 5% of them
-  found only in the app (half with a person's email: Assign Users' "matched" list);
+  the app; the other accounts are spread over the other apps (about 1,570 each at 250,000):
+  the members of their groups first where group auto-provisioning is on (odd apps), others
+  assigned directly, 5% found only in the app (half of them with the email of a person who
+  has no account there: Assign Users' "matched" list);
 - statuses: mostly active, some created, invited, pending, provisioning, failed, suspended
   and deprovisioned; an inactive person's accounts are suspended or deprovisioned;
 - one job per account a person owns, `events_per_account` events per account, welcome emails
