@@ -6,5 +6,5 @@ fixed, a slow app beside a fast one, two organizations at once).
 `make faults` runs the full version; `make faults FAULTS_ARGS=--short` (and
 tests/test_fault_suite.py, inside `make test`) the short one. See `python -m bench.faults -h`.
 
-Nothing in this package imports Django at import time: the proxy runs as a plain process.
+The proxy (proxy.py) needs nothing but the standard library: it runs as a plain process.
 """

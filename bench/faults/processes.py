@@ -215,8 +215,14 @@ class RedisServer:
         self._wait_closed()
 
     def _wait_closed(self):
+        """Until nothing answers on the port (redis-server binds it again with SO_REUSEADDR:
+        the old connections' TIME_WAIT does not matter)."""
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not port_is_free(self.port):
+        while time.monotonic() < deadline:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.settimeout(0.2)
+                if sock.connect_ex((HOST, self.port)) != 0:
+                    return
             time.sleep(0.05)
 
 

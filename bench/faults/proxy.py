@@ -228,7 +228,8 @@ class Handler(BaseHTTPRequestHandler):
         """Forwards this request; returns (status, headers, body). One upstream connection
         per client connection, opened again once if the kept one broke."""
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        headers["Host"] = "%s:%s" % self.server.upstream
+        host, port = self.server.upstream
+        headers["Host"] = f"{host}:{port}"
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = str(len(body))
         for attempt in (1, 2):
@@ -387,11 +388,15 @@ def busiest_window(times, window=10.0):
     return best, best_start
 
 
-def most_at_once(records, since=None, until=None):
-    """The most requests in flight at once among these records (arrival to end)."""
+def most_at_once(records, since=None, until=None, cap=None):
+    """The most requests in flight at once among these records (arrival to end; with `cap`,
+    a request counts at most `cap` seconds: the client's read timeout, after which its
+    thread has given up on it even if the proxy still holds the connection)."""
     points = []
     for record in records:
         start, end = record["t"], record.get("end", record["t"])
+        if cap is not None:
+            end = min(end, start + cap)
         if (since is not None and end < since) or (until is not None and start > until):
             continue
         points += [(start, 1), (end, -1)]
