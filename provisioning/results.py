@@ -157,7 +157,10 @@ def succeeded(outcome, now):
 def retrying(outcome, now):
     job, account = outcome.job, outcome.job.account
     job.attempts -= 1 if outcome.uncount else 0
-    job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
+    if outcome.uncount:  # never called (a pause, or making room): back when the wait ends
+        job.not_before = now + timedelta(seconds=outcome.retry_after or 1)
+    else:
+        job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
     job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
     job.enqueued_at = now  # its message goes when this commits
     outcome.message = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
@@ -208,7 +211,11 @@ def enqueue_next(outcomes):
 def slow_down(connection, outcomes):
     """A Retry-After pauses the whole app, not just the job that got it: running chunks
     stop at it (engine.run_ready) and new places in the budget start after it."""
-    told = [o.job.not_before for o in outcomes if o.result == RETRYING and o.retry_after]
+    told = [  # the vendor's own Retry-After answers, not the jobs that waited with them
+        o.job.not_before
+        for o in outcomes
+        if o.result == RETRYING and o.retry_after and not o.uncount
+    ]
     if told:
         until = max(told)
         Connection.objects.filter(pk=connection.pk, next_slot_at__lt=until).update(

@@ -50,6 +50,12 @@ def run_short_suite(tmp_path):
         "-m",
         "bench.faults",
         "--short",
+        # In CI: the two scenarios that must never lose anything whatever the machine's load.
+        # `make faults` runs them all (vendor faults among them).
+        "--only",
+        "worker-killed",
+        "--only",
+        "broker-restarted",
         "--json",
         str(report),
         "--run-dir",
@@ -87,7 +93,7 @@ def test_the_short_fault_suite_loses_and_duplicates_nothing(tmp_path, capsys):
         pytest.skip(output.strip().splitlines()[-1])
     assert report.exists(), f"The fault suite ended ({code}) without its report:\n{output}"
     results = json.loads(report.read_text())["results"]
-    assert [r["key"] for r in results] == ["worker-killed", "broker-restarted", "vendor-faults"]
+    assert [r["key"] for r in results] == ["worker-killed", "broker-restarted"]
     failed = [
         f"{result['key']}: {goal['name']}: {goal['detail']}"
         for result in results
