@@ -70,7 +70,7 @@ def run_jobs(job_ids):
         jobs_by_app.setdefault(job.app_id, []).append(job)
     for jobs in jobs_by_app.values():
         with shares.Share(jobs[0].organization_id, jobs[0].app_id) as share:
-            if share.over():  # beyond its share of the threads now: back in a second
+            if not share.may_start():  # beyond its share of the threads now: back in a second
                 bounce(jobs)
                 results = [(job, "bounced") for job in jobs]
             else:
@@ -84,7 +84,7 @@ def bounce(jobs):
     """Claimed but not started (nothing counted): back to the queue for a second later."""
     soon = timezone.now() + timedelta(seconds=1)
     Job.objects.filter(pk__in=[job.pk for job in jobs], state=Job.State.RUNNING).update(
-        state=Job.State.QUEUED, lease_until=None, not_before=soon, enqueued_at=timezone.now()
+        state=Job.State.QUEUED, lease_until=None, not_before=soon, enqueued_at=soon
     )
     enqueue_on_commit(jobs[0].organization_id, [job.pk for job in jobs], eta=soon)
 
@@ -139,23 +139,33 @@ def run_app_jobs(jobs, share=None):
         return done
     # Built once for the chunk; a failure to build is each job's, like any other.
     get_connector = cache(partial(connector_for, jobs[0].app, connection))
-    with shared_reads(get_connector):
-        done += run_ready(connection, ready, get_connector, share)
+    pacer = budget.Pacer(connection, jobs[0].app)
+    with chunk_calls(get_connector, pacer):
+        done += run_ready(connection, ready, get_connector, pacer, share)
     return done
 
 
 @contextlib.contextmanager
-def shared_reads(get_connector):
-    """The chunk's vendor calls run inside the connector's batch (see Connector.batch)."""
+def chunk_calls(get_connector, pacer):
+    """The chunk's vendor calls run inside the connector's batch (see Connector.batch), each
+    request paced by the app's request clock."""
     try:
         connector = get_connector()
     except Exception:  # each job reports it
         connector = None
-    with connector.batch() if connector else contextlib.nullcontext():
+    if connector is None:
         yield
+        return
+    connector.http.pacer = pacer
+    try:
+        with connector.batch():
+            yield
+    finally:
+        connector.http.pacer = None
+        pacer.settle()
 
 
-def run_ready(connection, ready, get_connector, share=None):
+def run_ready(connection, ready, get_connector, pacer, share=None):
     done, unrecorded, recorded_at = [], [], time.monotonic()
     for index, (job, slot) in enumerate(ready):
         if index and share is not None and not share.keep():  # others' turn: the rest wait
@@ -175,6 +185,7 @@ def run_ready(connection, ready, get_connector, share=None):
         wait = (slot - timezone.now()).total_seconds()
         if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
             time.sleep(wait)
+        pacer.job_started()
         outcome = call(job, get_connector)
         unrecorded.append(outcome)
         if outcome.result == RETRYING and outcome.retry_after:
@@ -187,6 +198,7 @@ def run_ready(connection, ready, get_connector, share=None):
             ]
             break
         if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:
+            pacer.settle()
             record(connection, unrecorded)
             connection.paused_until = (  # another process may have heard a Retry-After
                 Connection.objects.filter(pk=connection.pk)
@@ -251,12 +263,12 @@ def count_attempts(jobs):
 
 def call(job, get_connector):
     """Calls the vendor for one job; returns its Outcome. Never raises."""
-    started = time.monotonic()
     try:
         connector = get_connector()
         remote, origin, sent = perform(job, job.account, connector)
+    except budget.Busy as error:  # it waits for a place in the budget: no attempt counted
+        return Outcome(job, RETRYING, error.message, retry_after=error.retry_after, uncount=True)
     except TransientError as error:
-        shares.note_call(job.app_id, time.monotonic() - started)
         return retry_or_give_up(job, error.message, error.retry_after)
     except AuthenticationError as error:
         return Outcome(job, HELD, error.message)
@@ -265,7 +277,6 @@ def call(job, get_connector):
     except Exception:  # a bug, or a crash between the vendor's answer and our commit
         logger.exception("Job %s raised", job.pk)
         return retry_or_give_up(job, "An unexpected error interrupted the job.", None)
-    shares.note_call(job.app_id, time.monotonic() - started)
     capabilities = connector.capabilities
     return Outcome(
         job,
@@ -352,7 +363,7 @@ def look_up(connector, *, email, username=""):
 
 
 # A paced job whose place is further off than this gets no message of its own (a message
-# held for long is redelivered by Redis, and lost with a worker): the sweep sends it when due.
+# held for long is redelivered by Redis, and lost with a worker): the sweep sends it ahead.
 ETA_HORIZON_SECONDS = 60
 
 
@@ -364,7 +375,7 @@ def release(jobs):
     sent = {job.pk for job in soon}
     for job in jobs:
         job.state, job.not_before, job.lease_until = Job.State.QUEUED, job.slot_at, None
-        job.enqueued_at = now if job.pk in sent else None
+        job.enqueued_at = job.slot_at if job.pk in sent else None  # when its message is due
     update_rows(Job, jobs, ["state", "not_before", "slot_at", "lease_until", "enqueued_at"])
     for job in soon:
         enqueue_on_commit(job.organization_id, [job.pk], eta=job.slot_at)

@@ -32,6 +32,8 @@ class Connection(models.Model):
         null=True, blank=True, help_text="Overrides the connector's default request budget."
     )
     next_slot_at = models.DateTimeField(default=timezone.now)  # the rate budget's clock
+    # Its request clock: when the app's next request may go (budget.Pacer).
+    next_call_at = models.DateTimeField(default=timezone.now)
     # A 429's Retry-After pauses the whole app, not one job: running chunks stop at it.
     paused_until = models.DateTimeField(null=True, blank=True)
 
@@ -149,6 +151,7 @@ class Job(models.Model):
     not_before = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)  # a running job's claim
     slot_at = models.DateTimeField(null=True, blank=True)  # its reserved place in the rate budget
+    # When the message sent for it comes due (its ETA, or when it was sent); None: none sent.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # "assign users", "group Sales", "operator", ... (written cut to TRIGGER_LENGTH)

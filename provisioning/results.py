@@ -162,7 +162,7 @@ def retrying(outcome, now):
     else:
         job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
     job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
-    job.enqueued_at = now  # its message goes when this commits
+    job.enqueued_at = job.not_before  # its message goes when this commits, due then
     outcome.message = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
     if job.action in Job.LIFECYCLE:
         return lifecycle.not_done(outcome, now, retrying=True)

@@ -18,30 +18,38 @@ logger = logging.getLogger("provisioning.upkeep")
 
 
 def sweep():
-    """Re-enqueues due jobs whose message may be lost, and reclaims jobs of dead workers.
+    """Re-enqueues queued jobs whose message may be lost, and reclaims jobs of dead workers.
 
-    The job rows are the truth: with the broker emptied, this alone finishes the work.
+    The job rows are the truth: with the broker emptied, this alone finishes the work. Jobs
+    due within ETA_HORIZON_SECONDS are sent ahead, each due second as one message with that
+    ETA: a job paced a minute out is there on time, not at the next sweep with the others
+    that came due meanwhile (which the vendor would see as a burst).
     """
+    from .engine import ETA_HORIZON_SECONDS
+
     now = timezone.now()
     Job.objects.filter(
         Q(lease_until__lt=now) | Q(lease_until__isnull=True), state=Job.State.RUNNING
     ).update(state=Job.State.QUEUED, lease_until=None, enqueued_at=None)
-    stale = now - timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
-    due = Job.objects.filter(state=Job.State.QUEUED, not_before__lte=now).exclude(
-        enqueued_at__gt=stale
-    )
     Job.objects.filter(
         state=Job.State.HELD, app__connection__state=Connection.State.CONNECTED
     ).update(state=Job.State.QUEUED, not_before=now, enqueued_at=None)
-    by_organization = {}
-    for job_id, organization_id in due.values_list("pk", "organization_id")[:5000]:
-        by_organization.setdefault(organization_id, []).append(job_id)
-    for organization_id, job_ids in by_organization.items():
-        Job.objects.filter(pk__in=job_ids).update(enqueued_at=now)
-        enqueue(organization_id, job_ids)
+    stale = now - timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
+    horizon = now + timedelta(seconds=ETA_HORIZON_SECONDS)
+    due = Job.objects.filter(state=Job.State.QUEUED, not_before__lte=horizon).exclude(
+        enqueued_at__gt=stale
+    )
+    messages = {}  # (organization, due second or None for now) -> job ids
+    rows = due.order_by("not_before").values_list("pk", "organization_id", "not_before")
+    for job_id, organization_id, not_before in rows[:5000]:
+        eta = not_before.replace(microsecond=0) if not_before > now else None
+        messages.setdefault((organization_id, eta), []).append(job_id)
+    for (organization_id, eta), job_ids in messages.items():
+        Job.objects.filter(pk__in=job_ids).update(enqueued_at=eta or now)
+        enqueue(organization_id, job_ids, eta)
     background.sweep()
     send_due_welcomes(now)
-    return sum(len(ids) for ids in by_organization.values())
+    return sum(len(ids) for ids in messages.values())
 
 
 def send_due_welcomes(now):

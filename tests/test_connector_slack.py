@@ -175,4 +175,4 @@ def test_new_slack_members_start_invited_under_slacks_budget(testco, member):
     assert engine.run_job(job.pk) == "succeeded"
     account = AppAccount.objects.get(user=member)
     assert account.status == Status.INVITED and account.secrets == {}
-    assert budget.connector_default_rate(app) == 180
+    assert budget.request_interval(app.connection, app).total_seconds() == round(60 / 180, 6)

@@ -65,7 +65,7 @@ def test_jobs_handed_over_while_the_broker_is_down_are_sent_by_the_sweep(
     assert job.state == Job.State.QUEUED and job.enqueued_at is None  # says: not sent
     with mock.patch("provisioning.upkeep.enqueue") as enqueue:
         assert upkeep.sweep() == 1
-    enqueue.assert_called_once_with(job.organization_id, [job.pk])
+    enqueue.assert_called_once_with(job.organization_id, [job.pk], None)
 
 
 def test_a_lost_welcome_is_sent_by_the_sweep_once(scim_app, scim_server, member, committed):
@@ -98,7 +98,7 @@ def test_a_reserved_place_long_past_is_given_up_for_a_new_one(vendor_app, member
     assert slot >= timezone.now() + timedelta(seconds=29)  # behind the others, not first
 
 
-def test_a_job_paced_far_ahead_gets_no_message_the_sweep_sends_it_when_due(vendor_app, member):
+def test_a_job_paced_far_ahead_gets_no_message_the_sweep_sends_it_ahead(vendor_app, member):
     from provisioning.engine import release
 
     (job,) = queue_jobs(vendor_app, [AccountRequest(user=member)], trigger="test")
@@ -108,6 +108,21 @@ def test_a_job_paced_far_ahead_gets_no_message_the_sweep_sends_it_when_due(vendo
     enqueue.assert_not_called()
     job.refresh_from_db()
     assert job.enqueued_at is None and job.not_before == job.slot_at
+    with mock.patch("provisioning.upkeep.enqueue") as enqueue:
+        upkeep.sweep()
+    enqueue.assert_not_called()  # half an hour out: not yet
+
+    # Within the minute before its place, the sweep sends it, due at its second.
+    place = timezone.now() + timedelta(seconds=30.5)
+    Job.objects.filter(pk=job.pk).update(not_before=place, slot_at=place)
+    with mock.patch("provisioning.upkeep.enqueue") as enqueue:
+        upkeep.sweep()
+    enqueue.assert_called_once_with(job.organization_id, [job.pk], place.replace(microsecond=0))
+    job.refresh_from_db()
+    assert job.enqueued_at == place.replace(microsecond=0)  # not sent again until then + 40 s
+    with mock.patch("provisioning.upkeep.enqueue") as enqueue:
+        upkeep.sweep()
+    enqueue.assert_not_called()
 
 
 def test_a_seat_recovered_after_a_crash_says_its_password_was_lost(

@@ -2,8 +2,11 @@
 organization's big batch steps aside (within a second) while another organization's jobs
 are due."""
 
+import threading
+import time
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -14,18 +17,57 @@ from provisioning.services import AccountRequest, queue_jobs
 from .conftest import add_app, make_user
 
 
-def test_a_slow_app_gets_at_most_its_share(settings, testco, vendor_app):
-    settings.SLOW_APP_MAX_THREADS = 1
+@pytest.fixture
+def fresh_app(vendor_app):
+    """An app this process has not called yet."""
     shares._latency.pop(vendor_app.pk, None)
+    yield vendor_app
+    shares._latency.pop(vendor_app.pk, None)
+
+
+def test_a_slow_app_gets_at_most_its_share(settings, testco, fresh_app):
+    settings.SLOW_APP_MAX_THREADS = 1
+    shares.note_call(fresh_app.pk, 0.05)
     with (
-        shares.Share(testco.pk, vendor_app.pk) as first,
-        shares.Share(testco.pk, vendor_app.pk) as second,
+        shares.Share(testco.pk, fresh_app.pk) as first,
+        shares.Share(testco.pk, fresh_app.pk) as second,
     ):
         assert not first.over() and not second.over()  # fast: no cap
         for _ in range(10):
-            shares.note_call(vendor_app.pk, 30.0)  # it hangs
+            shares.note_call(fresh_app.pk, 30.0)  # it hangs
         assert not first.over() and second.over()
-    shares._latency.pop(vendor_app.pk, None)
+        assert second.may_start() is False and not second.keep()
+
+
+def test_a_request_still_hanging_counts_before_it_ends(settings, testco, fresh_app):
+    settings.SLOW_APP_MAX_THREADS, settings.SLOW_APP_SECONDS = 1, 0.05
+    shares.note_call(fresh_app.pk, 0.01)  # fast so far
+    with (
+        shares.Share(testco.pk, fresh_app.pk) as first,
+        shares.Share(testco.pk, fresh_app.pk) as second,
+    ):
+        with shares.calling(fresh_app.pk):  # the first chunk's request hangs
+            assert not second.over()
+            time.sleep(0.1)
+            assert second.over() and not first.over()
+
+
+def test_an_app_not_yet_heard_from_starts_on_its_share_only(settings, testco, fresh_app):
+    """A vendor that hangs from the first request holds only its share of the threads: the
+    chunks beyond it wait a moment for a first answer, then go back."""
+    settings.SLOW_APP_MAX_THREADS = 1
+    with (
+        shares.Share(testco.pk, fresh_app.pk) as first,
+        shares.Share(testco.pk, fresh_app.pk) as second,
+    ):
+        assert first.may_start()
+        assert not second.may_start()  # no answer within LEARN_SECONDS
+
+        # A first answer comes quickly: the others start without going back.
+        answer = threading.Timer(0.1, shares.note_call, (fresh_app.pk, 0.05))
+        answer.start()
+        assert second.may_start()
+        answer.join()
 
 
 def test_an_organization_beyond_its_share_steps_aside_only_while_others_wait(

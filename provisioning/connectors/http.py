@@ -6,6 +6,7 @@ The refusal holds where the connection is made: PinnedAdapter resolves the host 
 every address (IPv4 carried inside IPv6 forms too) and connects to a checked one, so a DNS
 answer that changes between the check and the connection (rebinding) reaches nothing."""
 
+import contextlib
 import email.utils
 import ipaddress
 import logging
@@ -299,6 +300,7 @@ class VendorHTTP:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.allow_private = allow_private
+        self.pacer = None  # the engine's budget.Pacer while a chunk of jobs runs
         # Resolving and checking the host happens where the connection is made, once.
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, PinnedAdapter(allow_private=allow_private))
@@ -307,9 +309,12 @@ class VendorHTTP:
         check_url(url, self.allow_private, resolve=False)
         started = time.monotonic()
         try:
-            response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
-            )
+            # The pacer (while the engine runs jobs) waits for the request's place in the
+            # app's budget and times the request.
+            with self.pacer.request() if self.pacer else contextlib.nullcontext():
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+                )
         except requests.Timeout as error:
             raise TransientError(
                 f"The app did not answer within {self.timeout[1]} seconds."
