@@ -3,8 +3,6 @@ The mapping is three server-side lists, searched and paged (matching.py); "selec
 matching" posts the search, not the rows; Done beyond a few hundred people runs in the
 background with progress."""
 
-import uuid
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -13,6 +11,7 @@ from django.urls import reverse
 
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
+from bitium.ids import parse_uuid
 
 from . import assigning, background, matching, services
 from .connectors.errors import ConnectorError
@@ -129,11 +128,11 @@ def done(request, app, cls, connection):
     whole ("select all N matching", which posts the search)."""
     rows = {}
     for value in request.POST.getlist("selected")[: matching.PAGE_SIZE * 2]:
-        try:
-            person_id = uuid.UUID(value)
-        except ValueError:
-            continue
-        rows[person_id] = {f: request.POST.get(f"{f}-{value}", "") for f in assigning.ROW_FIELDS}
+        person_id = parse_uuid(value)
+        if person_id is not None:
+            rows[person_id] = {
+                f: request.POST.get(f"{f}-{value}", "") for f in assigning.ROW_FIELDS
+            }
     whole = [kind for kind in request.POST.getlist("all") if kind in ("matched", "new")]
     query = request.POST.get("q", "").strip()[:100]
     if not rows and not whole:

@@ -1,8 +1,6 @@
 """Admin actions that change who should have which app: each shows its plan first and runs
 on Confirm (or waits on Pending Approvals); the person's apps; approvals and to-dos."""
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
+from bitium.ids import parse_uuid, valid_ids
 from groups.models import Group
 
 from . import app_only, background, changes, runs
@@ -116,7 +115,7 @@ def assign_app(request, user_id):
     """The person's page: Assign an app (adding only: runs at once)."""
     person = get_object_or_404(User, pk=user_id)
     app = TenantApp.objects.filter(
-        pk__in=valid_ids(request.POST.get("app")), archived_at__isnull=True
+        pk__in=valid_ids([request.POST.get("app")]), archived_at__isnull=True
     ).first()
     if app is None:
         messages.error(request, "Choose an app to assign.")
@@ -300,7 +299,11 @@ def plan_detail(request, plan_id):
     people = User.objects.in_bulk([s["user_id"] for s in steps])
     apps = TenantApp.objects.in_bulk([s["app_id"] for s in steps])
     rows = [
-        {**s, "person": people.get(_uuid(s["user_id"])), "app": apps.get(_uuid(s["app_id"]))}
+        {
+            **s,
+            "person": people.get(parse_uuid(s["user_id"])),
+            "app": apps.get(parse_uuid(s["app_id"])),
+        }
         for s in steps
     ]
     context = {"plan": plan, "rows": rows, "more": len(plan.steps) - len(steps)}
@@ -318,17 +321,3 @@ def todo_done(request, todo_id):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("approvals")
     return redirect(back)
-
-
-def valid_ids(*values):
-    ids = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return ids
-
-
-def _uuid(value):
-    return valid_ids(value)[0] if valid_ids(value) else None

@@ -1,8 +1,6 @@
 """The app's provisioning pages other than Assign Users (assign_views.py) and the Users tab
 (users_views.py): Retry, and the offer to provision a group's current members."""
 
-import uuid
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,21 +8,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
+from bitium.ids import valid_ids
 from groups.models import AssignmentSettings
 
 from . import group_provisioning, services
 from .models import AppAccount
 from .status import Status
-
-
-def valid_ids(values):
-    ids = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return ids
 
 
 @admin_required
