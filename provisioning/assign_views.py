@@ -92,8 +92,9 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
         )
     source = request.POST if request.method == "POST" else request.GET
     query = source.get("q", "").strip()[:100]
-    matched = page_of(matching.matched_people(app, query), source.get("m"))
-    new = page_of(matching.people_without_account(app, query), source.get("n"))
+    matched_count, new_count = matching.counts(app, query)
+    matched = page_of(matching.matched_people(app, query), source.get("m"), matched_count)
+    new = page_of(matching.people_without_account(app, query), source.get("n"), new_count)
     only = page_of(matching.app_only(app, query), source.get("a"))
     accounts = matching.accounts_for(app, matched.object_list)
     names = matching.usernames_for(app, new.object_list)
@@ -119,8 +120,11 @@ def mapping_step(request, app, cls, connection, errors=None, status=200):
     return render(request, "provisioning/assign_users.html", context, status=status)
 
 
-def page_of(queryset, number):
-    return Paginator(queryset, matching.PAGE_SIZE).get_page(number)
+def page_of(queryset, number, count=None):
+    paginator = Paginator(queryset, matching.PAGE_SIZE)
+    if count is not None:  # counted already
+        paginator.count = count
+    return paginator.get_page(number)
 
 
 def done(request, app, cls, connection):

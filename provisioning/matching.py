@@ -12,7 +12,7 @@ taken whole by "select all matching"."""
 import re
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from accounts.usernames import base_username, unique_username
@@ -50,6 +50,15 @@ def untracked_people(app):
     )
     people = get_user_model().objects.filter(is_active=True).annotate(_address=Lower("email"))
     return people.exclude(Exists(tracked))
+
+
+def counts(app, query=""):
+    """(matched, without an account): both lists counted in one pass over the people."""
+    people = search(untracked_people(app), query).order_by()
+    totals = people.aggregate(
+        everyone=Count("pk"), matched=Count("pk", filter=_matches_an_account(app))
+    )
+    return totals["matched"], totals["everyone"] - totals["matched"]
 
 
 def matched_people(app, query=""):
