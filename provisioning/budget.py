@@ -78,7 +78,7 @@ def advance(connection, clock, not_before, length, latest=None):
 
 # A request may go this far ahead of the request clock: a small burst after a quiet spell,
 # so the vendor sees at most budget + 1 + CALL_TOLERANCE worth of requests in any window.
-CALL_TOLERANCE = timedelta(seconds=0.3)
+CALL_TOLERANCE = timedelta(seconds=0.2)
 # Longer than this for a place on the request clock, and the job goes back to the queue (a
 # thread does not sleep past its chunk's lease).
 MAX_CALL_WAIT_SECONDS = 5.0
