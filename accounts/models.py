@@ -171,3 +171,72 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"recovery code {self.lookup}…"
+
+
+class AuditQuerySet(models.QuerySet):
+    """Audit entries are append-only: a queryset refuses to change or delete them."""
+
+    def update(self, **kwargs):
+        raise ValueError("Audit entries are append-only.")
+
+    def delete(self):
+        raise ValueError("Audit entries are append-only.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class AuditEntry(models.Model):
+    """One admin action or sign-in event, append-only (accounts/audit.py records them).
+
+    The actor's email is kept as it was (the person may be renamed or leave), and so is the
+    object's label. `detail` says what changed, never a secret or credential value. A failed
+    sign-in for an email no organization knows has no organization: no tenant sees it, only
+    staff on Django's admin site."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, db_index=False
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=50)
+    object_kind = models.CharField(max_length=30, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(
+        organization="organization", _manager_class=models.Manager.from_queryset(AuditQuerySet)
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        # The Audit log page lists newest first, filtered by these (1,000,000 rows and more).
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="audit_org_created"),
+            models.Index(fields=["organization", "action", "-created_at"], name="audit_org_action"),
+            models.Index(
+                fields=["organization", "object_kind", "-created_at"], name="audit_org_kind"
+            ),
+            models.Index(
+                fields=["organization", "object_id", "-created_at"], name="audit_org_object"
+            ),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_email or 'system'}: {self.action} {self.object_label}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only.")

@@ -3,7 +3,7 @@ from django.urls import path
 
 from bitium.views import dashboard
 
-from . import views
+from . import audit_views, views
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
@@ -44,4 +44,7 @@ urlpatterns = [
     path("security/two-factor/off/", views.security_disable, name="security_disable"),
     path("settings/", views.organization_settings, name="settings"),
     path("settings/emails/<uuid:email_id>/retry/", views.retry_email, name="retry_email"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
+    path("audit/<uuid:entry_id>/", audit_views.audit_entry, name="audit_entry"),
 ]

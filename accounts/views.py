@@ -21,7 +21,7 @@ from notifications.models import Email
 from notifications.services import retry_email as send_again
 
 from . import activation as activation_links
-from . import services, throttle, two_factor
+from . import audit, services, throttle, two_factor
 from .forms import (
     CodeForm,
     EmailAuthenticationForm,
@@ -86,6 +86,7 @@ def sign_in_code(request):
         return _render_code_step(request, form)
     device, refusal = two_factor.verify(user, form.cleaned_data["code"])
     if device is None:
+        audit.record(request, audit.SIGN_IN_FAILED, user, actor=user, detail={"step": "code"})
         form.add_error("code", refusal)
         return _render_code_step(
             request, form, 429 if two_factor.is_refusal_throttled(user) else 200
@@ -147,6 +148,7 @@ def security_setup(request):
         )
         if refusal is None:
             device, codes = two_factor.enrol(user, key, last_t)
+            audit.record(request, audit.TWO_FACTOR_ON, user)
             request.session.pop(two_factor.SETUP_KEY, None)
             request.session.cycle_key()
             otp_login(request, device)
@@ -173,6 +175,7 @@ def security_recovery_codes(request):
     if not request.user.is_verified():
         return redirect("sign_in_code")
     codes = two_factor.regenerate_recovery_codes(request.user)
+    audit.record(request, audit.RECOVERY_CODES_RENEWED, request.user)
     messages.success(request, "New recovery codes: the old ones no longer work.")
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
@@ -196,6 +199,7 @@ def security_disable(request):
         device, refusal = two_factor.verify(user, form.cleaned_data["code"])
         if device is not None:
             two_factor.disable(user)
+            audit.record(request, audit.TWO_FACTOR_OFF, user)
             request.session[two_factor.HAS_DEVICE_KEY] = False
             messages.success(request, "Two-factor sign-in is off.")
             return redirect("security")
@@ -270,6 +274,10 @@ def person_create(request):
         person = services.create_person(request.user.organization, form)
         chosen = [group.pk for group in form.cleaned_data.get("groups", [])]
         person_created.send(sender=User, person=person, group_ids=chosen, by=request.user)
+        groups = [group.name for group in form.cleaned_data.get("groups", [])]
+        audit.record(
+            request, audit.PERSON_CREATED, person, detail={"role": person.role, "groups": groups}
+        )
         messages.success(request, f"{person.full_name} was added.")
         return redirect("person_edit", user_id=person.pk)
     return render(request, "accounts/person_form.html", {"form": form})
@@ -285,6 +293,9 @@ def person_edit(request, user_id):
         form.save()
         if form.has_changed():
             person_changed.send(sender=User, person=person, by=request.user)
+            audit.record(
+                request, audit.PERSON_EDITED, person, detail={"changed": audit.changes_of(form)}
+            )
         messages.success(request, f"{person.full_name} was saved.")
         return redirect("people")
     return render(request, "accounts/person_form.html", {"form": form, "person": person})
@@ -307,6 +318,9 @@ def organization_settings(request):
     )
     if request.method == "POST" and form.is_valid():
         form.save()
+        audit.record_changes(
+            request, form.instance, audit.changes_of(form), {audit.SETTINGS_CHANGED: None}
+        )
         messages.success(request, "Settings saved.")
         return redirect("settings")
     failed = Email.objects.filter(state=Email.State.FAILED)[:50]
@@ -319,6 +333,7 @@ def retry_email(request, email_id):
     """Retry on an email that kept failing (the mail server was down, say)."""
     email = get_object_or_404(Email, pk=email_id, state=Email.State.FAILED)
     send_again(email)
+    audit.record(request, audit.EMAIL_RETRIED, email, label=f"{email.subject} (to {email.to})")
     messages.success(request, f"Sending “{email.subject}” to {email.to} again.")
     return redirect("settings")
 

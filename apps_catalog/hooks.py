@@ -18,3 +18,16 @@ def after_access_change(app):
     """The URL of the plan for the app's accounts after a setting changed who should have
     it (provisioning's page), or None."""
     return None
+
+
+def describe_apps(apps):
+    """Manage Apps' apps (a queryset) as a list, each with `provisioning_status`: its one
+    status in words (provisioning's counts join the same query). Without provisioning, the
+    apps as they are."""
+    return list(apps)
+
+
+def connection_overview(app):
+    """What the app's page shows of its connection (state, last check, rate budget, jobs),
+    or None."""
+    return None

@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from accounts.permissions import admin_required
 from groups.models import AssignmentSettings, Group
 
@@ -14,7 +15,7 @@ from .models import CatalogApp, GroupApp, SupportRequest, TenantApp
 @admin_required
 def manage_apps(request):
     context = {
-        "apps": services.organization_apps(),
+        "apps": hooks.describe_apps(services.organization_apps()),  # each app's one status
         "columns": services.COLUMNS,
         "shown": services.shown_columns(request.user),
         "removed": TenantApp.objects.filter(archived_at__isnull=False).order_by("-archived_at"),
@@ -37,7 +38,8 @@ def request_auto_provisioning(request):
         request.POST if request.method == "POST" else None, initial={"app_name": app_name}
     )
     if request.method == "POST" and form.is_valid():
-        services.request_auto_provisioning(request.user.organization, request.user, form)
+        asked = services.request_auto_provisioning(request.user.organization, request.user, form)
+        audit.record(request, audit.SUPPORT_REQUESTED, asked, label=asked.app_name)
         messages.success(request, "Thanks: we will contact the app's vendor and let you know.")
         return redirect("support_requests")
     return render(request, "apps_catalog/request_form.html", {"form": form})
@@ -72,6 +74,7 @@ def add_app_form(request, catalog_key):
         app = form.save(commit=False)
         app.added_by = request.user
         app.save()
+        audit.record(request, audit.APP_ADDED, app, detail={"catalog": catalog_app.name})
         messages.success(request, f"{app.name} was added.")
         return redirect("app_detail", app_id=app.pk)
     return render(
@@ -82,7 +85,12 @@ def add_app_form(request, catalog_key):
 @admin_required
 def app_detail(request, app_id):
     app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
-    return render(request, "apps_catalog/app_detail.html", {"app": app, "groups": app.groups.all()})
+    context = {
+        "app": app,
+        "groups": app.groups.all(),
+        "connection": hooks.connection_overview(app),  # state, last check, budget, jobs
+    }
+    return render(request, "apps_catalog/app_detail.html", context)
 
 
 @admin_required
@@ -98,6 +106,16 @@ def app_settings(request, app_id):
     )
     if request.method == "POST" and form.is_valid():
         app = form.save()
+        audit.record_changes(
+            request,
+            app,
+            audit.changes_of(form),
+            {
+                audit.APP_AUTO_PROVISIONING: {"group_auto_provisioning"},
+                audit.USERNAME_CONVENTION_CHANGED: {"username_convention", "username_template"},
+                audit.APP_SETTINGS_CHANGED: None,
+            },
+        )
         messages.success(request, "App settings saved.")
         if was_on and not app.group_auto_provisioning and policy == AssignmentSettings.Mode.PER_APP:
             return redirect(hooks.after_access_change(app))  # its groups' seats: the plan
@@ -118,7 +136,12 @@ def attach_app(request, group_id):
         messages.error(request, "Choose an app to add to the group.")
         return redirect("group_detail", group_id=group.pk)
     app = form.cleaned_data["app"]
-    GroupApp.objects.get_or_create(organization_id=group.organization_id, group=group, app=app)
+    _, added = GroupApp.objects.get_or_create(
+        organization_id=group.organization_id, group=group, app=app
+    )
+    if added:
+        detail = {"app": app.name, "app_id": str(app.pk)}
+        audit.record(request, audit.GROUP_APP_ADDED, group, detail=detail)
     messages.success(request, f"{group.name} now has {app.name}.")
     return redirect(f"{reverse('provision_group_members', args=[app.pk])}?group={group.pk}")
 

@@ -47,6 +47,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from django_scopes import scope, scopes_disabled  # noqa: E402
@@ -58,8 +59,9 @@ from bench import seed  # noqa: E402
 from groups.models import Group  # noqa: E402
 from groups.views import non_members  # noqa: E402
 from notifications.models import Email  # noqa: E402
+from provisioning import log  # noqa: E402
 from provisioning.matching import people_without_account  # noqa: E402
-from provisioning.models import Job, Plan  # noqa: E402
+from provisioning.models import AccountEvent, AppAccount, Job, Plan  # noqa: E402
 from provisioning.services import AccountRequest, queue_jobs  # noqa: E402
 
 RUNS = 7
@@ -107,6 +109,12 @@ class Site:
             self.team = groups.exclude(pk=self.all_staff.pk).order_by("name").first()
             self.person = self.busiest_member()
             self.plan = Plan.objects.filter(organization=self.org).order_by("-created_at")[0]
+            self.account = AppAccount.objects.get(app=self.everyone_app, user=self.person)
+            self.deep_cursor = log.cursor_of(  # a page in the middle of the log
+                AccountEvent.objects.filter(organization=self.org).order_by("-created_at", "-id")[
+                    AccountEvent.objects.filter(organization=self.org).count() // 2
+                ]
+            )
             self.as_admin = signed_in(self.admin)
             self.as_member = signed_in(self.person)
 
@@ -168,6 +176,21 @@ def pages(site):
         ("A plan waiting for approval", a, f"/approvals/{site.plan.pk}/", {}, None),
         ("Settings", a, "/settings/", {}, None),
         ("My Apps (member)", m, "/my-apps/", {}, None),
+        ("Provisioning log", a, "/log/", {}, None),
+        ("Log: a page in the middle", a, "/log/", {"older": site.deep_cursor}, None),
+        ("Log: Failed", a, "/log/", {"outcome": "failed"}, None),
+        ("Log: Delete account (rare)", a, "/log/", {"action": "delete"}, None),
+        ("Log: Held (none)", a, "/log/", {"outcome": "held"}, None),
+        ("Log: last 7 days", a, "/log/", {"period": "week"}, None),
+        ("Log: an app, Failed", a, "/log/", {"app": site.app.pk, "outcome": "failed"}, None),
+        ("Log: search a person (partial)", a, "/log/", {"q": "smith"}, "log-results"),
+        ("Log: search a message", a, "/log/", {"q": "gave up"}, None),
+        ("Log: search, nothing found", a, "/log/", {"q": "zzzz-none"}, None),
+        ("App log (everyone's app)", a, f"{app0}log/", {}, None),
+        ("App log: Failed", a, f"{app0}log/", {"outcome": "failed"}, None),
+        ("A person's log", a, f"{person}log/", {}, None),
+        ("An account's history", a, f"{users}{site.account.pk}/", {}, None),
+        ("Log: a person's events as CSV", a, f"{person}log/export/", {}, None),
     ]
 
 
@@ -180,6 +203,9 @@ def request(client, method, path, data, target=None):
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = send(path, data, headers=headers)
+        if response.streaming:  # a download: the whole stream is its time and its bytes
+            body = b"".join(response.streaming_content)
+            response = HttpResponse(body, status=response.status_code)
         elapsed = (time.perf_counter() - started) * 1000
     return elapsed, len(queries), response
 

@@ -303,8 +303,9 @@ def seed_accounts(org, accounts, apps, events_per_account):
     """The accounts, a job for each one a person owns and their events."""
     rows = (account_row(org, account, apps, n) for n, account in enumerate(accounts))
     written = {"app accounts": copy(AppAccount, ACCOUNT_COLUMNS, rows)}
-    written["jobs"] = copy(Job, JOB_COLUMNS, job_rows(org, accounts, apps))
-    events = event_rows(org, accounts, events_per_account)
+    jobs = {account.pk: uuid.uuid4() for account in accounts if account.user is not None}
+    written["jobs"] = copy(Job, JOB_COLUMNS, job_rows(org, accounts, apps, jobs))
+    events = event_rows(org, accounts, apps, jobs, events_per_account)
     written["events"] = copy(AccountEvent, EVENT_COLUMNS, events)
     return written
 
@@ -344,14 +345,14 @@ JOB_COLUMNS = [
 ]  # fmt: skip
 
 
-def job_rows(org, accounts, apps):
+def job_rows(org, accounts, apps, jobs):
     for account in accounts:
         if account.user is None:
             continue
         state = JOB_STATES.get(account.status, "succeeded")
         at = account.created_at
         yield (
-            uuid.uuid4(),
+            jobs[account.pk],
             org.pk,
             account.pk,
             apps[account.app].pk,
@@ -371,20 +372,76 @@ def job_rows(org, accounts, apps):
 EVENT_COLUMNS = [
     "organization_id",
     "account_id",
+    "app_id",
+    "job_id",
+    "action",
+    "outcome",
+    "who",
     "from_status",
     "to_status",
     "message",
+    "detail",
     "created_at",
 ]
-PATH = [("", "pending"), ("pending", "provisioning"), ("provisioning", "created")]
+# A seat's events as the engine writes them: (from, to, action, outcome, message, detail).
+SENT = {"email": "{email}", "username": "{email}", "name": "{name}", "password": "[set]"}
+CREATED = {"attempt": 1, "status": 201, "ms": 84, "sent": SENT, "answer": {"remote_id": "r1"}}
+CREATED["calls"] = [{"method": "POST", "path": "/v2/Users", "status": 201, "ms": 84}]
+FAILED = {"attempt": 6, "status": 500, "ms": 120, "sent": SENT}
+FAILED["calls"] = [{"method": "POST", "path": "/v2/Users", "status": 500, "ms": 120}]
+PATH = [
+    ("", "pending", "create", "queued", "Queued: create account (assign users).", None),
+    ("pending", "provisioning", "create", "started", "Attempt 1.", {"attempt": 1}),
+    ("provisioning", "created", "create", "succeeded", "Account created.", CREATED),
+]
+# The event after those: what brought the account to its status.
+LAST_EVENT = {
+    "active": ("", "sign_in", "noted", "The app reports the first sign-in.", None),
+    "failed": (
+        "provisioning",
+        "create",
+        "failed",
+        "The app had an error (500). Gave up after 6 attempts.",
+        FAILED,
+    ),
+    "suspended": ("", "suspend", "succeeded", "Suspended in the app.", None),
+    "deprovisioned": ("", "delete", "succeeded", "Deleted in the app.", None),
+    "pending": ("", "create", "queued", "Queued again: create account (retry).", None),
+    "provisioning": ("", "create", "started", "Attempt 2.", {"attempt": 2}),
+}
 
 
-def event_rows(org, accounts, per_account):
+def event_rows(org, accounts, apps, jobs, per_account):
     for account in accounts:
-        steps = PATH + [("created", account.status)] * max(per_account - len(PATH), 0)
-        for n, (before, after) in enumerate(steps[:per_account]):
+        app, job = apps[account.app].pk, jobs.get(account.pk)
+        before, action, outcome, message, detail = LAST_EVENT.get(
+            account.status, ("", "", "noted", "Found in the app.", None)
+        )
+        steps = PATH + [
+            (before or "created", account.status, action, outcome, message, detail)
+        ] * max(per_account - len(PATH), 0)
+        name = " ".join(account.names)
+        who = f"{name} {account.email}"  # AccountEvent.who_of: the username is the email
+        for n, (before, after, action, outcome, message, detail) in enumerate(steps[:per_account]):
             at = account.created_at + timedelta(minutes=n)
-            yield (org.pk, account.pk, before, after, "The app answered 201.", at)
+            text = "{}"
+            if detail is not None:
+                text = json.dumps(detail).replace("{email}", account.email)
+                text = text.replace("{name}", name)
+            yield (
+                org.pk,
+                account.pk,
+                app,
+                job,
+                action,
+                outcome,
+                who,
+                before,
+                after,
+                message,
+                text,
+                at,
+            )
 
 
 def seed_the_rest(shape, org, people, accounts, apps, rng):

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("provisioning.urls_plans")),
+    path("", include("provisioning.urls_log")),
     path("groups/", include("groups.urls")),
     path("apps/", include("apps_catalog.urls")),
     path("apps/", include("provisioning.urls")),

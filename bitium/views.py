@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from provisioning import health
+
 
 @login_required
 def dashboard(request):
@@ -11,6 +13,7 @@ def dashboard(request):
     if not request.user.is_org_admin:
         return redirect("my_apps")
     context = {
+        "health": health.of_organization(organization),
         "people_count": organization.users.filter(is_active=True).count(),
         "group_count": organization.groups.count(),
         "app_count": organization.apps.filter(archived_at__isnull=True).count(),

@@ -8,6 +8,13 @@ from .signals import members_added
 
 def add_members(group, people, by):
     """Adds the people not yet in the group; returns those it added."""
+    return add_members_saying(group, people, by)[0]
+
+
+def add_members_saying(group, people, by):
+    """Adds the people not yet in the group; returns those it added and what that queued in
+    the apps, in words (the listeners' answers: "" when nothing was asked of them)."""
+    answers = []
     present = set(
         group.memberships.filter(user__in=[p.pk for p in people]).values_list("user_id", flat=True)
     )
@@ -21,8 +28,8 @@ def add_members(group, people, by):
             ignore_conflicts=True,  # a second admin adding the same person at once
         )
         if new_people:
-            members_added.send(sender=Group, group=group, people=new_people, by=by)
-    return new_people
+            answers = members_added.send(sender=Group, group=group, people=new_people, by=by)
+    return new_people, "; ".join(answer for _, answer in answers if answer)
 
 
 def remove_member(group, person):

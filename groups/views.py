@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from accounts.permissions import admin_required
 from accounts.services import search_people
 
@@ -55,6 +56,7 @@ def group_create(request):
     )
     if request.method == "POST" and form.is_valid():
         group = form.save()
+        audit.record(request, audit.GROUP_CREATED, group)
         messages.success(request, f"Group “{group.name}” was created.")
         return redirect("group_detail", group_id=group.pk)
     return render(request, "groups/form.html", {"form": form})
@@ -135,6 +137,19 @@ def group_detail(request, group_id):
     return render(request, "groups/detail.html", context)
 
 
+def one_added(person):
+    """The audit detail of one person added to a group."""
+    return {"count": 1, "person": audit.person_label(person), "person_id": str(person.pk)}
+
+
+ADDED = audit.GROUP_MEMBERS_ADDED
+
+
+def many_added(count, progress, how):
+    """The audit detail of people added at once: how many and how, not who (one row)."""
+    return {"count": count, **how, "background": bool(progress)}
+
+
 @admin_required
 @require_POST
 def group_add_person(request, group_id):
@@ -143,12 +158,20 @@ def group_add_person(request, group_id):
     form = AddPersonForm(request.POST, group=group)
     if form.is_valid():
         person = form.cleaned_data["person"]
-        services.add_members(group, [person], by=request.user)
-        messages.success(request, f"{person.full_name} ({person.email}) joined {group.name}.")
+        _, said = services.add_members_saying(group, [person], by=request.user)
+        audit.record(request, audit.GROUP_MEMBERS_ADDED, group, detail=one_added(person))
+        messages.success(
+            request, f"{person.full_name} ({person.email}) joined {group.name}{colon(said)}."
+        )
     else:
         messages.error(request, form.errors["person"][0])
     find = request.POST.get("find", "").strip()[:100]
     return redirect(group_url(group, find=find) + "#add-members")
+
+
+def colon(said):
+    """What an add queued in the apps, after the sentence that says who joined."""
+    return f": {said}" if said else ""
 
 
 def people_by_email(group, addresses, chunk=5000):
@@ -194,12 +217,21 @@ def group_add_emails(request, group_id):
         else:
             to_add.append(person_id)
     progress = in_background(request, group, len(to_add), {"user_ids": list(map(str, to_add))})
+    said = ""
     if not progress and to_add:
         people = get_user_model().objects.filter(pk__in=to_add).order_by("pk")
-        services.add_members(group, list(people), by=request.user)
+        _, said = services.add_members_saying(group, list(people), by=request.user)
+    if to_add:
+        pasted = {"how": "pasted emails", "unknown": len(unknown), "inactive": len(inactive)}
+        audit.record(
+            request,
+            audit.GROUP_MEMBERS_ADDED,
+            group,
+            detail=many_added(len(to_add), progress, pasted),
+        )
     if not unknown and not inactive:
         if not progress:
-            added = f"Added {people_count(len(to_add))} to {group.name}."
+            added = f"Added {people_count(len(to_add))} to {group.name}{colon(said)}."
             if already:
                 added += f" {len(already):,} {'was' if len(already) == 1 else 'were'} in it."
             messages.success(request, added)
@@ -231,10 +263,16 @@ def group_add_matching(request, group_id):
     count = matching.count()
     if request.method == "POST":
         progress = in_background(request, group, count, {"query": query})
+        matched = {"how": "everyone matching", "search": query}
         if progress:
+            audit.record(request, ADDED, group, detail=many_added(count, progress, matched))
             return redirect(progress)
-        added = services.add_members(group, list(matching), by=request.user) if count else []
-        messages.success(request, f"Added {people_count(len(added))} to {group.name}.")
+        added, said = [], ""
+        if count:
+            added, said = services.add_members_saying(group, list(matching), by=request.user)
+        if added:
+            audit.record(request, ADDED, group, detail=many_added(len(added), None, matched))
+        messages.success(request, f"Added {people_count(len(added))} to {group.name}{colon(said)}.")
         return redirect(group_url(group))
     context = {
         "group": group,
@@ -255,7 +293,12 @@ def group_rename(request, group_id):
         organization=group.organization,
     )
     if request.method == "POST" and form.is_valid():
+        was = form["name"].initial
         form.save()
+        if group.name != was:
+            audit.record(
+                request, audit.GROUP_RENAMED, group, detail={"from": was, "to": group.name}
+            )
         messages.success(request, "Group renamed.")
         return redirect("group_detail", group_id=group.pk)
     return render(request, "groups/form.html", {"form": form, "group": group})
@@ -278,6 +321,8 @@ def group_remove_member(request, group_id, user_id):
     return redirect("plan_leave_group", group_id=group.pk, user_id=person.pk)
 
 
+CONVENTION = {"username_convention", "username_template"}
+
 # How much each mode grants: turning it down may take accounts away.
 GRANTS = {
     AssignmentSettings.Mode.ALL: 2,
@@ -296,10 +341,20 @@ def assignment_settings(request):
     was = instance.group_auto_provisioning
     if request.method == "POST" and form.is_valid():
         now = form.save().group_auto_provisioning
+        audit.record_changes(
+            request,
+            instance,
+            audit.changes_of(form),
+            {
+                audit.USERNAME_CONVENTION_CHANGED: CONVENTION,
+                audit.ASSIGNMENT_SETTINGS_CHANGED: None,
+            },
+            label="Assignment Settings",
+        )
         messages.success(request, "Assignment Settings saved.")
         if GRANTS[now] < GRANTS[was] and hooks.after_mode_change():
             return redirect(hooks.after_mode_change())  # fewer seats: the plan says which
-        renamed = {"username_convention", "username_template"} & set(form.changed_data)
+        renamed = CONVENTION & set(form.changed_data)
         if renamed and hooks.after_convention_change():
             return redirect(hooks.after_convention_change())  # existing accounts: if asked
         return redirect("assignment_settings")
@@ -314,8 +369,9 @@ def person_join_group(request, user_id):
     form = JoinGroupForm(request.POST, person=person)
     if form.is_valid():
         group = form.cleaned_data["group"]
-        services.add_members(group, [person], by=request.user)
-        messages.success(request, f"{person.full_name} joined {group.name}.")
+        _, said = services.add_members_saying(group, [person], by=request.user)
+        audit.record(request, audit.GROUP_MEMBERS_ADDED, group, detail=one_added(person))
+        messages.success(request, f"{person.full_name} joined {group.name}{colon(said)}.")
     else:
         messages.error(request, "Choose a group to add them to.")
     return redirect("person_edit", user_id=person.pk)

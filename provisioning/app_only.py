@@ -30,6 +30,8 @@ def link_to_person(account, email, by):
         from_status=account.status,
         to_status=account.status,
         actor=by,
+        action=AccountEvent.Action.LINK,
+        outcome=AccountEvent.Outcome.SUCCEEDED,
         message=f"Linked by hand to {person.full_name} ({person.email}).",
     )
     assign(account.app, [person], by)

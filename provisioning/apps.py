@@ -14,7 +14,7 @@ class ProvisioningConfig(AppConfig):
         from accounts.signals import person_changed
         from groups.signals import members_added
 
-        from . import background
+        from . import background, connection_status
         from .listeners import on_members_added, on_person_changed
         from .plans import leaving_choices
 
@@ -28,6 +28,8 @@ class ProvisioningConfig(AppConfig):
         apps_catalog.hooks.remove_app_url = lambda app: reverse(
             "plan_remove_app", kwargs={"app_id": app.pk}
         )
+        apps_catalog.hooks.describe_apps = connection_status.describe_apps
+        apps_catalog.hooks.connection_overview = connection_status.overview
         groups.hooks.after_mode_change = lambda: reverse("plan_reconcile_groups")
         groups.hooks.after_convention_change = lambda: reverse("plan_apply_convention")
         groups.hooks.start_adding_members = start_adding_members

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from accounts import audit
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
 from bitium.ids import parse_uuid
@@ -54,6 +55,9 @@ def credentials_step(request, app, cls, connection):
     if request.method == "POST" and form.is_valid():
         ok, message = services.connect(app, form.credentials)
         if ok:
+            fields = audit.changed_credential_fields(saved, form.credentials)  # names only
+            detail = {"fields": fields, "first": not saved}
+            audit.record(request, audit.CREDENTIALS_SAVED, app, detail=detail)
             messages.success(request, f"{app.name} is connected.")
             return redirect("assign_users", app_id=app.pk)
         form.add_error(None, message)
@@ -142,10 +146,14 @@ def done(request, app, cls, connection):
     if not rows and not whole:
         messages.error(request, "Select at least one person.")
         return redirect("assign_users", app_id=app.pk)
-    if assigning.count_for(app, rows, whole, query) >= background.BACKGROUND_FROM:
+    count = assigning.count_for(app, rows, whole, query)
+    picked = {"selected": len(rows), "whole_lists": whole, "search": query}
+    if count >= background.BACKGROUND_FROM:
         _, errors = assigning.requests_for(app, rows, [], query)  # check the rows first
         if errors:
             return refused(request, app, cls, connection, errors)
+        detail = {"count": count, **picked, "background": True}
+        audit.record(request, audit.USERS_ASSIGNED, app, detail=detail)
         action = background.start(
             app.organization_id,
             "assign_users",
@@ -164,6 +172,8 @@ def done(request, app, cls, connection):
     if errors:
         return refused(request, app, cls, connection, errors)
     queued = assigning.assign_users(app, requests, request.user)
+    detail = {"count": len(requests), **picked, "queued": queued}
+    audit.record(request, audit.USERS_ASSIGNED, app, detail=detail)
     messages.success(request, f"Provisioning {queued} account(s) in {app.name}.")
     return redirect("app_users", app_id=app.pk)
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from apps_catalog.models import TenantApp
 
-from . import budget, lifecycle, shares
+from . import budget, digests, lifecycle, shares
 from .budget import reserve_slots
 from .bulk import insert_rows, update_rows
 from .connectors.base import NewAccount, identity_match
@@ -252,9 +252,9 @@ def count_attempts(jobs):
             continue
         if job.account.status != Status.PROVISIONING:
             message = f"Attempt {job.attempts}."
-            events.append(
-                move(job.account, Status.PROVISIONING, job=job, message=message, save=False)
-            )
+            event = move(job.account, Status.PROVISIONING, job=job, message=message, save=False)
+            event.outcome, event.detail = AccountEvent.Outcome.STARTED, {"attempt": job.attempts}
+            events.append(event)
     AppAccount.objects.filter(pk__in=[event.account_id for event in events]).update(
         status=Status.PROVISIONING, updated_at=timezone.now()
     )
@@ -262,18 +262,41 @@ def count_attempts(jobs):
 
 
 def call(job, get_connector):
-    """Calls the vendor for one job; returns its Outcome. Never raises."""
+    """Calls the vendor for one job; returns its Outcome, with the requests it made (method,
+    path, HTTP status, milliseconds) for the provisioning log. Never raises."""
+    calls = []
+    outcome = call_vendor(job, get_connector, calls)
+    outcome.called, outcome.calls = True, calls
+    return outcome
+
+
+@contextlib.contextmanager
+def traced(connector, calls):
+    """The connector's HTTP helper notes each request of the job in calls."""
+    http = getattr(connector, "http", None)
+    if http is None:
+        yield
+        return
+    http.trace = calls
+    try:
+        yield
+    finally:
+        http.trace = None
+
+
+def call_vendor(job, get_connector, calls):
     try:
         connector = get_connector()
-        remote, origin, sent = perform(job, job.account, connector)
+        with traced(connector, calls):
+            remote, origin, sent = perform(job, job.account, connector)
     except budget.Busy as error:  # it waits for a place in the budget: no attempt counted
         return Outcome(job, RETRYING, error.message, retry_after=error.retry_after, uncount=True)
     except TransientError as error:
-        return retry_or_give_up(job, error.message, error.retry_after)
+        return retry_or_give_up(job, error.message, error.retry_after, error.status_code)
     except AuthenticationError as error:
-        return Outcome(job, HELD, error.message)
+        return Outcome(job, HELD, error.message, status_code=error.status_code)
     except ConnectorError as error:
-        return Outcome(job, FAILED, error.message)
+        return Outcome(job, FAILED, error.message, status_code=error.status_code)
     except Exception:  # a bug, or a crash between the vendor's answer and our commit
         logger.exception("Job %s raised", job.pk)
         return retry_or_give_up(job, "An unexpected error interrupted the job.", None)
@@ -289,10 +312,11 @@ def call(job, get_connector):
     )
 
 
-def retry_or_give_up(job, message, retry_after):
+def retry_or_give_up(job, message, retry_after, status_code=None):
     if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-        return Outcome(job, FAILED, f"{message} Gave up after {job.attempts} attempts.")
-    return Outcome(job, RETRYING, message, retry_after=retry_after)
+        message = f"{message} Gave up after {job.attempts} attempts."
+        return Outcome(job, FAILED, message, status_code=status_code)
+    return Outcome(job, RETRYING, message, retry_after=retry_after, status_code=status_code)
 
 
 def perform(job, account, connector):
@@ -382,14 +406,19 @@ def release(jobs):
 
 
 def mark_broken(connection, message):
-    """Credentials rejected: the app's connection is broken and its queued jobs wait."""
+    """Credentials rejected: the app's connection is broken and its queued jobs wait. The
+    admins are told once, when it breaks (not by every chunk that hears the 401)."""
     with transaction.atomic():
-        Connection.objects.filter(pk=connection.pk).update(
-            state=Connection.State.BROKEN, state_message=message, checked_at=timezone.now()
+        broke = (
+            Connection.objects.filter(pk=connection.pk)
+            .exclude(state=Connection.State.BROKEN)
+            .update(state=Connection.State.BROKEN, state_message=message, checked_at=timezone.now())
         )
         Job.objects.filter(app_id=connection.app_id, state=Job.State.QUEUED).update(
             state=Job.State.HELD, last_error=message
         )
+        if broke:
+            digests.connection_broken(connection, message)
 
 
 SYMBOLS = "!#%+-=?@"

@@ -34,6 +34,8 @@ class Connection(models.Model):
     next_slot_at = models.DateTimeField(default=timezone.now)  # the rate budget's clock
     # Its request clock: when the app's next request may go (budget.Pacer).
     next_call_at = models.DateTimeField(default=timezone.now)
+    # Failed jobs that ended before this were in a digest to the admins (digests.py).
+    failures_told_at = models.DateTimeField(default=timezone.now)
     # A 429's Retry-After pauses the whole app, not one job: running chunks stop at it.
     paused_until = models.DateTimeField(null=True, blank=True)
 
@@ -173,6 +175,11 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["state", "not_before"]),
             models.Index(fields=["app", "state"]),
+            models.Index(  # failures not yet told to the admins (digests.py)
+                fields=["app", "finished_at"],
+                condition=Q(state="failed"),
+                name="job_failed_finished",
+            ),
             # engine.claim: an account's earlier jobs still to run.
             models.Index(
                 fields=["account", "created_at"],
@@ -196,11 +203,52 @@ class Job(models.Model):
 
 class AccountEvent(models.Model):
     """Append-only history of an app account: every status change, who asked, what was sent
-    (secrets redacted) and what the vendor answered."""
+    (secrets redacted) and what the vendor answered. The provisioning log (log.py) lists
+    them; `app`, `action` and `outcome` are columns because its filters are indexed queries.
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
-    account = models.ForeignKey(AppAccount, on_delete=models.CASCADE, related_name="events")
+    `detail` holds what the log shows beyond the message: "sent" (the request, no secret),
+    "answer" (what the vendor returned), "attempt" (the job's vendor call it was), "status"
+    (the HTTP status of the vendor's answer), "ms" (time spent in vendor requests) and
+    "calls" ([{"method", "path", "status", "ms"}], each request the attempt made)."""
+
+    class Action(models.TextChoices):
+        # The jobs' actions, and what happens to an account without a job.
+        CREATE = "create", "Create account"
+        LINK = "link", "Link existing account"
+        UPDATE = "update", "Update account"
+        SUSPEND = "suspend", "Suspend account"
+        REACTIVATE = "reactivate", "Reactivate account"
+        DELETE = "delete", "Delete account"
+        SIGN_IN = "sign_in", "First sign-in"
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        STARTED = "started", "Sent to the app"
+        SUCCEEDED = "succeeded", "Succeeded"
+        RETRYING = "retrying", "Will retry"
+        HELD = "held", "Waiting for credentials"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        NOTED = "noted", "Noted"
+
+    # Their own indexes would repeat the leading columns of event_log and event_account_created.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, db_index=False
+    )
+    account = models.ForeignKey(
+        AppAccount, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    # The account's app, kept on the event: the app's log is one index range, not a join.
+    app = models.ForeignKey(
+        "apps_catalog.TenantApp", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NOTED)
+    # Whom it is about, as the account said when it was written (name, email, username):
+    # what the log's search reads beside the message, through one trigram index
+    # (event_log_search, PostgreSQL), without a join to the accounts and their people.
+    who = models.TextField(blank=True)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices)
     actor = models.ForeignKey(
@@ -218,7 +266,20 @@ class AccountEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["account", "created_at"], name="event_account_created")]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="event_account_created"),
+            # The provisioning log, newest first (keyset on created_at, id): the whole
+            # organization, one app, one outcome, one action. A person's events come through
+            # their accounts (event_account_created).
+            models.Index(fields=["organization", "created_at", "id"], name="event_log"),
+            models.Index(fields=["app", "created_at", "id"], name="event_log_app"),
+            models.Index(
+                fields=["organization", "outcome", "created_at", "id"], name="event_log_outcome"
+            ),
+            models.Index(
+                fields=["organization", "action", "created_at", "id"], name="event_log_action"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
@@ -226,7 +287,16 @@ class AccountEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk:
             raise ValueError("Account events are append-only.")
+        if self.account_id is not None and (self.app_id is None or not self.who):
+            self.app_id = self.app_id or self.account.app_id
+            self.who = self.who or self.who_of(self.account)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def who_of(account):
+        """What the search reads of the account: its name, email and username."""
+        name = f"{account.first_name} {account.last_name}".strip()
+        return " ".join(dict.fromkeys(w for w in (name, account.email, account.username) if w))
 
 
 class AccountRead(models.Model):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
 from bitium.ids import parse_uuid, valid_ids
@@ -27,6 +28,7 @@ def plan_page(request, change, back):
     """GET: the plan of the change, not made. POST (Confirm): made, and its plan run or kept."""
     organization_id = request.user.organization_id
     if request.method == "POST" and big(change, organization_id):
+        record_change(request, change, outcome="running in the background")
         action = background.start(
             organization_id,
             "plan",
@@ -38,6 +40,7 @@ def plan_page(request, change, back):
         return redirect("background_action", action_id=action.pk)
     if request.method == "POST":
         plan, kept = changes.confirm(change, organization_id, request.user)
+        record_change(request, change, outcome="waiting for approval" if kept else "running")
         if kept:
             messages.warning(
                 request, f"{kept.reason} The plan waits on Pending Approvals: nothing was sent."
@@ -54,6 +57,42 @@ def plan_page(request, change, back):
         "back": back,
     }
     return render(request, "provisioning/plan.html", context)
+
+
+# The audit row of each change an admin confirms: its action, and the object it is about
+# (the others it names go in its detail).
+AUDITED = {
+    "Deactivate": (audit.PERSON_DEACTIVATED, "person"),
+    "Reactivate": (audit.PERSON_REACTIVATED, "person"),
+    "LeaveGroup": (audit.GROUP_MEMBER_REMOVED, "group"),
+    "DetachApp": (audit.GROUP_APP_REMOVED, "group"),
+    "DeleteGroup": (audit.GROUP_DELETED, "group"),
+    "Unassign": (audit.APP_UNASSIGNED, "person"),
+    "ReconcileApp": (audit.APP_RECONCILED, "app"),
+    "ReconcileGroups": (audit.GROUPS_RECONCILED, None),
+    "ApplyConvention": (audit.USERNAME_CONVENTION_APPLIED, None),
+    "AccountAction": (None, "account"),
+}
+ACCOUNT_ACTIONS = {
+    "suspend": audit.ACCOUNT_SUSPENDED,
+    "reactivate": audit.ACCOUNT_REACTIVATED,
+    "delete": audit.ACCOUNT_DELETED,
+}
+
+
+def record_change(request, change, outcome):
+    action, subject = AUDITED[type(change).__name__]
+    detail = {"plan": change.title, "outcome": outcome}
+    obj, label = (getattr(change, subject), None) if subject else (None, "Assignment Settings")
+    if subject == "account":
+        action = ACCOUNT_ACTIONS[change.action]
+        label = f"{change.owner.full_name} in {change.account.app.name}"
+    for name in ("person", "app", "group"):
+        other = getattr(change, name, None)
+        if other is not None and name != subject:
+            detail[name] = audit.object_label(other)
+            detail[f"{name}_id"] = str(other.pk)
+    audit.record(request, action, obj, detail=detail, label=label)
 
 
 def big(change, organization_id):
@@ -121,6 +160,8 @@ def assign_app(request, user_id):
         messages.error(request, "Choose an app to assign.")
     else:
         plan, _ = changes.confirm(changes.Assign(person, app), person.organization_id, request.user)
+        detail = {"app": app.name, "app_id": str(app.pk)}
+        audit.record(request, audit.APP_ASSIGNED, person, detail=detail)
         messages.success(request, f"{app.name} is assigned to {person.full_name}.")
     return redirect(person_page(person))
 
@@ -152,6 +193,8 @@ def remove_app(request, app_id):
         plan, kept = changes.confirm(
             changes.RemoveApp(app, leaving), app.organization_id, request.user
         )
+        detail = {"accounts": leaving, "outcome": "waiting for approval" if kept else "running"}
+        audit.record(request, audit.APP_REMOVED, app, detail=detail)
         if kept:
             messages.warning(
                 request,
@@ -213,8 +256,16 @@ def app_only_link(request, account_id):
     except app_only.LinkRefused as error:
         messages.error(request, str(error))
     else:
+        detail = {"person": audit.person_label(person), "person_id": str(person.pk)}
+        audit.record(
+            request, audit.ACCOUNT_LINKED, account, label=app_only_label(account), detail=detail
+        )
         messages.success(request, f"Linked to {person.full_name}.")
     return redirect("assign_users", app_id=account.app_id)
+
+
+def app_only_label(account):
+    return f"{account.username or account.email} in {account.app.name}"
 
 
 @admin_required
@@ -222,6 +273,7 @@ def app_only_link(request, account_id):
 def app_only_ignore(request, account_id):
     account = get_object_or_404(AppAccount, pk=account_id, user__isnull=True)
     app_only.set_aside(account, request.user)
+    audit.record(request, audit.ACCOUNT_SET_ASIDE, account, label=app_only_label(account))
     messages.success(request, f"{account.username or account.email} is set aside.")
     return redirect("assign_users", app_id=account.app_id)
 
@@ -288,9 +340,11 @@ def plan_detail(request, plan_id):
         try:
             if decision == "approve":
                 runs.approve(plan, request.user)
+                audit.record(request, audit.PLAN_APPROVED, plan, detail={"steps": plan.counts})
                 messages.success(request, "Approved: the plan is running.")
             elif decision == "reject":
                 runs.reject(plan, request.user)
+                audit.record(request, audit.PLAN_REJECTED, plan, detail={"steps": plan.counts})
                 messages.success(request, "Rejected: nothing of it was sent.")
         except ValueError as error:
             messages.error(request, str(error))
@@ -316,6 +370,7 @@ def todo_done(request, todo_id):
     todo = get_object_or_404(ToDo.objects.select_related("account__app"), pk=todo_id)
     if todo.done_at is None:
         runs.tick_off(todo, request.user)
+        audit.record(request, audit.TODO_DONE, todo, label=f"{todo.account.app.name}: {todo.note}")
         messages.success(request, "Ticked off.")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

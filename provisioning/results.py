@@ -35,6 +35,11 @@ class Outcome:
     invited: bool = False  # the vendor emails an invitation: a new account starts "invited"
     uncount: bool = False  # its attempt was counted, but the vendor was never called
     password_meant: bool = False  # the connector sets temporary passwords for new accounts
+    # What the log shows of the call (engine.call): the HTTP status of the vendor's answer
+    # when an error carried one, and each request ({"method", "path", "status", "ms"}).
+    status_code: int | None = None
+    calls: list = field(default_factory=list)
+    called: bool = False  # engine.call ran for it (not held or paced before the vendor)
 
 
 ACCOUNT_FIELDS = [
@@ -68,6 +73,7 @@ def record(connection, outcomes):
     for outcome in outcomes:
         event = WRITERS[outcome.result](outcome, now)
         if event is not None:
+            describe(event, outcome)
             events.append(event)
         outcome.job.account.updated_at = now
         if outcome.result == RETRYING:
@@ -94,6 +100,65 @@ def record(connection, outcomes):
                 and o.job.account.user_id
             ],
         )
+
+
+# The event's outcome column for each way a vendor call ends.
+EVENT_OUTCOMES = {
+    SUCCEEDED: AccountEvent.Outcome.SUCCEEDED,
+    RETRYING: AccountEvent.Outcome.RETRYING,
+    FAILED: AccountEvent.Outcome.FAILED,
+    HELD: AccountEvent.Outcome.HELD,
+}
+
+
+def describe(event, outcome):
+    """What the provisioning log shows of the call behind an event (in memory, no query):
+    its outcome, the attempt, what was sent (perform()'s record, or what the job asked for
+    when the call ended in an error) and the vendor's answer: the HTTP status, the requests
+    and the time they took."""
+    event.outcome = EVENT_OUTCOMES[outcome.result]
+    if not outcome.called or outcome.uncount:  # the vendor was not called for it
+        return
+    detail = {**event.detail, "attempt": outcome.job.attempts}
+    detail.setdefault("sent", outcome.sent or asked(outcome.job))
+    calls = outcome.calls
+    status = outcome.status_code or answer_status(outcome.result, calls)
+    if status:
+        detail["status"] = status
+    if calls:
+        detail["calls"] = calls
+        detail["ms"] = sum(call.get("ms", 0) for call in calls)
+    event.detail = detail
+
+
+def answer_status(result, calls):
+    """The HTTP status that answered the job, when its error did not carry one: a failure's
+    is the vendor's first refusal (a 409 before a lookup that found nobody), anything else's
+    the last answer (a 201 after a lookup)."""
+    statuses = [call["status"] for call in calls if call.get("status")]
+    if result == FAILED:
+        return next((status for status in statuses if status >= 300), None)
+    return statuses[-1] if statuses else None
+
+
+def asked(job):
+    """What the job asks the app for, as perform() records what it sends (no secret: a
+    temporary password is "[set]"), for a call that ended before it returned."""
+    account = job.account
+    if job.action in Job.LIFECYCLE:
+        sent = {"action": lifecycle.VERBS[job.action][0], "remote_id": account.remote_id}
+        if job.action == Job.Action.UPDATE and "after" in job.options:
+            after = job.options["after"]
+            sent["changed"] = {name: after.get(name) for name in job.options.get("changed", [])}
+        return sent
+    if job.action == Job.Action.LINK:
+        return {"looked up": {"email": account.email, "username": account.username}}
+    return {
+        "email": account.email,
+        "username": account.username,
+        "name": f"{account.first_name} {account.last_name}".strip(),
+        "password": "[set]" if job.options.get("set_password") else "[none]",
+    }
 
 
 def match_known_accounts(outcomes):

@@ -99,7 +99,11 @@ def queue_lifecycle(steps, organization_id, *, trigger, by):
             AccountEvent(
                 organization_id=organization_id,
                 account=job.account,
+                app_id=job.app_id,
                 job=job,
+                action=job.action,
+                outcome=AccountEvent.Outcome.QUEUED,
+                who=AccountEvent.who_of(job.account),
                 from_status=job.account.status,
                 to_status=job.account.status,
                 actor=by,
@@ -125,7 +129,12 @@ def cancel(steps, *, by):
             account = AppAccount.objects.get(pk=step.account_id)
             account.last_error = ""
             move(
-                account, Status.DEPROVISIONED, actor=by, message="Cancelled before it was created."
+                account,
+                Status.DEPROVISIONED,
+                actor=by,
+                message="Cancelled before it was created.",
+                action=AccountEvent.Action.CREATE,
+                outcome=AccountEvent.Outcome.CANCELLED,
             )
 
 
@@ -167,7 +176,15 @@ def tick_off(todo, by):
         }.get(todo.action)
         account = todo.account
         if status and status != account.status:
-            move(account, status, actor=by, message=f"Done by hand in the app: {todo.note}")
+            move(
+                account,
+                status,
+                actor=by,
+                message=f"Done by hand in the app: {todo.note}",
+                action=todo.action,
+                outcome=AccountEvent.Outcome.SUCCEEDED,
+                detail={"by_hand": True},
+            )
 
 
 def approve(plan, by):

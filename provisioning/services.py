@@ -36,13 +36,29 @@ class AccountRequest:
     lookup_first: bool = False  # an account with this email may exist already: link it
 
 
-def move(account, to_status, *, job=None, actor=None, message="", detail=None, save=True):
-    """The one place an app account changes status; each change is an event."""
+def move(
+    account,
+    to_status,
+    *,
+    job=None,
+    actor=None,
+    message="",
+    detail=None,
+    save=True,
+    action="",
+    outcome=AccountEvent.Outcome.NOTED,
+):
+    """The one place an app account changes status; each change is an event. Its action is
+    the job's unless given; results.record sets the outcome of the engine's events."""
     check_transition(account.status, to_status)
     event = AccountEvent(
         organization_id=account.organization_id,
         account=account,
+        app_id=account.app_id,
         job=job,
+        action=action or (job.action if job is not None else ""),
+        outcome=outcome,
+        who=AccountEvent.who_of(account),
         from_status=account.status,
         to_status=to_status,
         actor_id=getattr(actor, "pk", actor),  # a user or a user's id
@@ -59,7 +75,14 @@ def move(account, to_status, *, job=None, actor=None, message="", detail=None, s
 def record_first_sign_in(account, message, actor=None):
     """A created or invited account is used for the first time: it becomes Active."""
     with transaction.atomic():
-        event = move(account, Status.ACTIVE, actor=actor, message=message, save=False)
+        event = move(
+            account,
+            Status.ACTIVE,
+            actor=actor,
+            message=message,
+            save=False,
+            action=AccountEvent.Action.SIGN_IN,
+        )
         account.first_sign_in_at = timezone.now()
         account.save(update_fields=["status", "first_sign_in_at", "updated_at"])
         event.save()
@@ -136,7 +159,7 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
         account.user_id: account
         for account in AppAccount.objects.filter(app=app, user_id__in=[r.user.pk for r in requests])
     }
-    new_accounts, retried, jobs = [], [], []
+    new_accounts, jobs = [], []
     now = timezone.now()
     retried_ids = set()
     for request in requests:
@@ -158,7 +181,6 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
             )
             new_accounts.append(account)
         elif account.status in (Status.FAILED, Status.DEPROVISIONED):  # failed, or assigned again
-            retried.append(account)
             retried_ids.add(account.pk)
         else:
             continue
@@ -178,26 +200,36 @@ def queue_jobs(app, requests, *, trigger, requested_by=None):
             )
         )
     insert_rows(AppAccount, new_accounts)
-    for account in retried:
-        account.last_error = ""
-        move(account, Status.PENDING, actor=requested_by, message=f"Queued again ({trigger}).")
     insert_rows(Job, jobs)
-    insert_rows(
-        AccountEvent,
-        [
+    queued = []
+    for job in jobs:
+        if job.account.pk in retried_ids:
+            job.account.last_error = ""
+            move(
+                job.account,
+                Status.PENDING,
+                job=job,
+                actor=requested_by,
+                message=f"Queued again: {job.get_action_display().lower()} ({trigger}).",
+                outcome=AccountEvent.Outcome.QUEUED,
+            )
+            continue
+        queued.append(
             AccountEvent(
                 organization_id=app.organization_id,
                 account=job.account,
+                app_id=app.pk,
                 job=job,
+                action=job.action,
+                outcome=AccountEvent.Outcome.QUEUED,
+                who=AccountEvent.who_of(job.account),
                 from_status="",
                 to_status=Status.PENDING,
                 actor=requested_by,
                 message=f"Queued: {job.get_action_display().lower()} ({trigger}).",
             )
-            for job in jobs
-            if job.account.pk not in retried_ids
-        ],
-    )
+        )
+    insert_rows(AccountEvent, queued)
     enqueue_on_commit(app.organization_id, [job.pk for job in jobs])
     return jobs
 

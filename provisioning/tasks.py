@@ -10,6 +10,7 @@ from . import (
     changes,  # noqa: F401  (registers its background kind)
     engine,
     mapping,
+    retrying,  # noqa: F401  (registers its background kind)
     upkeep,
     welcome,
 )

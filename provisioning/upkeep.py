@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import background, welcome
+from . import background, digests, welcome
 from .connectors.errors import ConnectorError
 from .models import AppAccount, Connection, Job
 from .services import connector_for, enqueue, record_first_sign_in, send_task
@@ -49,6 +49,7 @@ def sweep():
         enqueue(organization_id, job_ids, eta)
     background.sweep()
     send_due_welcomes(now)
+    digests.send_failure_digests(now)
     return sum(len(ids) for ids in messages.values())
 
 

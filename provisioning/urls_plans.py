@@ -2,10 +2,15 @@
 
 from django.urls import path
 
-from . import background_views
+from . import background_views, on_demand_views
 from . import plan_views as views
 
 urlpatterns = [
+    path(
+        "provision-on-demand/",
+        on_demand_views.provision_on_demand,
+        name="provision_on_demand",
+    ),
     path("people/<uuid:user_id>/deactivate/", views.deactivate_person, name="plan_deactivate"),
     path("people/<uuid:user_id>/reactivate/", views.reactivate_person, name="plan_reactivate"),
     path("people/<uuid:user_id>/apps/", views.person_apps, name="person_apps"),

@@ -72,6 +72,7 @@ def summary(app):
         "total": total,
         "in_flight": in_flight,
         "settled": total - in_flight,
+        "failed": counts[Status.FAILED],
         "app_only": counts[APP_ONLY],
     }
 

@@ -93,7 +93,7 @@ def test_auto_provisioning_column_is_blank_for_apps_without_support(as_admin, te
     page = as_admin.get(reverse("manage_apps")).content.decode()
     dropbox_row = page[page.index(">Dropbox<") :].split("</tr>")[0]
     slack_row = page[page.index(">Slack<") :].split("</tr>")[0]
-    assert "Not configured" in slack_row
+    assert "Not connected" in slack_row
     assert "badge" not in dropbox_row
 
 

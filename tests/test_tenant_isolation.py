@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope
 from django_scopes.exceptions import ScopeError
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from apps_catalog.models import CatalogApp, GroupApp, TenantApp
 from groups.models import Group, Membership
 from notifications.models import Email
@@ -45,7 +45,11 @@ def testco_objects(testco, member):
         organization=testco, account=account, action=Job.Action.SUSPEND, note="By hand"
     )
     action = BackgroundAction.objects.create(organization=testco, kind="add_members", title="Add")
+    entry = AuditEntry.objects.create(
+        organization=testco, action="group_created", object_label="Sales"
+    )
     return {
+        "entry_id": entry.pk,
         "action_id": action.pk,
         "plan_id": plan.pk,
         "todo_id": todo.pk,
