@@ -260,13 +260,7 @@ def scrubbed(detail):
 
 def request_address(request):
     """The client's address as our first proxy saw it (THROTTLE_PROXY_HOPS), or None."""
-    address = request.META.get("REMOTE_ADDR") or ""
-    hops = throttle.setting("THROTTLE_PROXY_HOPS")
-    if hops > 0:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        forwarded = [entry.strip() for entry in forwarded if entry.strip()]
-        if len(forwarded) >= hops:
-            address = forwarded[-hops]
+    address = throttle.seen_address(request)
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

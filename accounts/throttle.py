@@ -57,19 +57,25 @@ def setting(name):
     return getattr(settings, name, DEFAULTS[name])
 
 
-def client_address(request):
-    """The address the request came from: IPv6 clients by their /64 (one host usually has a
-    whole one). Behind reverse proxies every client would share the proxy's address: with
-    THROTTLE_PROXY_HOPS = N (the proxies in front, each appending to X-Forwarded-For) it is
-    the Nth address from the right of X-Forwarded-For, the one our own first proxy saw; the
-    addresses left of it are the client's to write, so they are never trusted."""
-    address = request.META.get("REMOTE_ADDR") or "unknown"
+def seen_address(request):
+    """The address our first proxy saw (THROTTLE_PROXY_HOPS), or REMOTE_ADDR: as written."""
+    address = request.META.get("REMOTE_ADDR") or ""
     hops = setting("THROTTLE_PROXY_HOPS")
     if hops > 0:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         forwarded = [entry.strip() for entry in forwarded if entry.strip()]
         if len(forwarded) >= hops:
             address = forwarded[-hops]
+    return address
+
+
+def client_address(request):
+    """The address the request came from: IPv6 clients by their /64 (one host usually has a
+    whole one). Behind reverse proxies every client would share the proxy's address: with
+    THROTTLE_PROXY_HOPS = N (the proxies in front, each appending to X-Forwarded-For) it is
+    the Nth address from the right of X-Forwarded-For, the one our own first proxy saw; the
+    addresses left of it are the client's to write, so they are never trusted."""
+    address = seen_address(request) or "unknown"
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

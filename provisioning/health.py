@@ -13,6 +13,7 @@ from apps_catalog.models import TenantApp
 from notifications.models import Email
 
 from . import budget
+from .connection_status import expected_finish, time_left
 from .models import AppAccount, Connection, Job, Plan
 from .status import Status
 
@@ -51,14 +52,12 @@ class AppHealth:
         """When the queued work should be done at the app's budget (None: nothing queued)."""
         if not self.queued or self.connection is None:
             return None
-        now = timezone.now()
-        interval = budget.request_interval(self.connection, self.app)
-        by_budget = max(now, self.paused_until or now) + interval * self.queued
-        return max(by_budget, self.connection.next_slot_at or now)
+        per_minute = timedelta(minutes=1) / budget.request_interval(self.connection, self.app)
+        return expected_finish(self.connection, per_minute, self.queued, self.paused_until)
 
     @property
     def finish_in(self):
-        return minutes_left(self.finish_at) if self.finish_at else ""
+        return time_left(self.finish_at) if self.finish_at else ""
 
     @property
     def needs_attention(self):
@@ -126,15 +125,3 @@ def of_organization(organization):
             organization=organization, state=Plan.State.AWAITING
         ).count(),
     )
-
-
-def minutes_left(when):
-    """ "about 3 minutes", "under a minute": the dashboard's expected finish."""
-    seconds = (when - timezone.now()) / timedelta(seconds=1)
-    if seconds < 60:
-        return "under a minute"
-    minutes = round(seconds / 60)
-    if minutes < 90:
-        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
-    hours = round(minutes / 60)
-    return f"about {hours} hour{'s' if hours != 1 else ''}"
