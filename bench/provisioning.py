@@ -5,9 +5,11 @@
    scim2-client at the same concurrency: one worker process with all the threads, and one
    process per core sharing them. A figure runs from queueing the jobs (the admin's Done)
    to the last one done; the welcome emails wait WELCOME_DELAY_SECONDS (production's 20 s
-   unless set), so they are not in it.
+   unless set), so they are not in it. Beside it, what it costs: the CPU seconds per 1,000
+   jobs of the worker processes, of PostgreSQL and of the scim2-server, against the direct
+   client's own CPU per 1,000 creates (read from /proc: Linux only).
 2. Latency-bound: 50 ms added to every vendor request; users per second at worker
-   concurrency 1, 8 and 32.
+   concurrency 1, 8 and 32, each beside scim2-client's straight at the same concurrency.
 3. Fan-out: queueing jobs for 5,000 users x 3 apps: the time and the number of queries.
 4. Offboarding: deleting a group of 1,000 people whose 3 SCIM apps auto-provision (each its
    own scim2-server). The plan's time and queries at 100 and 1,000 people, then the 3,000
@@ -178,6 +180,77 @@ def direct_creates(base_url, count, concurrency, prefix):
     return straight(calls, concurrency)[0]
 
 
+# The CPU the figures cost, read from /proc: a worker that keeps up with the direct client by
+# burning several times its CPU is not free, and it shares the cores with the database.
+PROC = os.path.isdir("/proc")
+TICK = os.sysconf("SC_CLK_TCK") if PROC else 100
+
+
+def process_table():
+    """{pid: (parent pid, name, command line, CPU seconds)} of every process on the machine.
+    A process's CPU counts all its threads, and its children once they exited and were waited
+    for (cutime, cstime)."""
+    table = {}
+    for pid in os.listdir("/proc") if PROC else ():
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                head, _, tail = f.read().rpartition(")")  # the name may hold spaces and ")"
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().decode(errors="replace").replace("\0", " ")
+        except OSError:  # it exited meanwhile
+            continue
+        fields = tail.split()  # state, parent pid, ...: fields 14-17 are at 11-14
+        cpu = sum(int(ticks) for ticks in fields[11:15]) / TICK
+        table[int(pid)] = (int(fields[1]), head.partition("(")[2], command, cpu)
+    return table
+
+
+def cpu_use(worker_pids, server_pid):
+    """CPU seconds so far of the worker processes with their children, of the scim2-server,
+    of PostgreSQL (all its processes on this machine, so anyone else's work on it too; the
+    postmaster counts its exited backends) and of its backends on this benchmark's database
+    (the worker's connections, and this process's writing the jobs and polling them)."""
+    table = process_table()
+
+    def tree(pid):
+        if pid not in table:
+            return 0.0
+        return table[pid][3] + sum(tree(child) for child, row in table.items() if row[0] == pid)
+
+    database = f" {settings.DATABASES['default']['NAME']} "  # "postgres: main: user db host"
+    postgres = [row for row in table.values() if row[1] == "postgres"]
+    return {
+        "worker": sum(tree(pid) for pid in worker_pids),
+        "scim2-server": tree(server_pid),
+        "PostgreSQL": sum(row[3] for row in postgres),
+        "database": sum(row[3] for row in postgres if database in row[2]),
+    }
+
+
+def per_thousand(before, after, jobs):
+    return {key: (after[key] - before[key]) * 1000 / jobs for key in after}
+
+
+def worker_cost(cost, client):
+    """The line printed under a worker figure: its CPU per 1,000 jobs."""
+    if not PROC:
+        return "CPU not measured (no /proc)"
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        database = "the database not measured (SQLite: it runs inside the worker's processes)"
+    else:
+        database = (
+            f"PostgreSQL {cost['PostgreSQL']:4.2f} s "
+            f"({cost['database']:4.2f} s in this database's backends)"
+        )
+    return (
+        f"CPU per 1,000 jobs: worker {cost['worker']:4.2f} s "
+        f"({cost['worker'] / client:3.1f} x the direct client's), {database}, "
+        f"scim2-server {cost['scim2-server']:4.2f} s"
+    )
+
+
 def make_org(name, people, base_urls):
     """An organization with people and one connected SCIM app per base URL."""
     from accounts.models import Organization, User
@@ -295,19 +368,29 @@ def shapes(args):
 
 
 def throughput(args, env):
+    from provisioning.connectors.registry import load_all
+
     n, c = args.users, args.concurrency
+    load_all()  # as the worker does before it is ready: neither side's CPU counts the imports
     server = scim_server(8701)
+    before, client = cpu_use([], server.pid), time.process_time()
     direct = direct_creates("http://127.0.0.1:8701/v2", n, c, "direct")
+    client = (time.process_time() - client) * 1000 / n  # this process's threads: the client
+    served = per_thousand(before, cpu_use([], server.pid), n)["scim2-server"]
     stop(server)
     print(f"\nThroughput: {n} users, concurrency {c}")
     print(f"  straight from scim2-client:       {direct:6.2f} s  ({n / direct:4.0f} users/s)")
+    print(f"    CPU per 1,000 creates: the client {client:4.2f} s, scim2-server {served:4.2f} s")
     for processes in shapes(args):
         server = scim_server(8701)
         organization, users, (app,) = make_org(
             f"Throughput{processes}", n, ["http://127.0.0.1:8701/v2"]
         )
         started = workers(c, env, processes)
+        pids = [process.pid for process in started]
+        before = cpu_use(pids, server.pid)
         through_worker, failed = provision_through_worker(organization, users, app)
+        cost = per_thousand(before, cpu_use(pids, server.pid), n)
         for process in started:
             stop(process)
         purge()
@@ -318,19 +401,23 @@ def throughput(args, env):
             f"({n / through_worker:4.0f} users/s, {failed} failed)  "
             f"ratio {through_worker / direct:4.2f} (goal: under 1.3)"
         )
+        print(f"    {worker_cost(cost, client)}")
     delay = float(env["WELCOME_DELAY_SECONDS"])
     where = "outside these figures" if delay > through_worker else "the worker sends them meanwhile"
     print(f"  (welcome emails go out WELCOME_DELAY_SECONDS={delay:g} s after the seats: {where})")
 
 
 def latency(args, env):
+    from provisioning.connectors.registry import load_all
+
     print("\nLatency-bound: 50 ms added to every vendor request")
+    load_all()  # not in the direct client's first figure
     server = scim_server(8702, latency_ms=50)
+    url = "http://127.0.0.1:8702/v2"
     for concurrency in (1, 8, 32):
         count = {1: 60, 8: 400, 32: 1200}[concurrency]
-        organization, users, (app,) = make_org(
-            f"Latency{concurrency}", count, ["http://127.0.0.1:8702/v2"]
-        )
+        direct = direct_creates(url, count, concurrency, f"direct{concurrency}_")
+        organization, users, (app,) = make_org(f"Latency{concurrency}", count, [url])
         (work,) = workers(concurrency, env)
         elapsed, failed = provision_through_worker(organization, users, app)
         stop(work)
@@ -338,6 +425,7 @@ def latency(args, env):
         print(
             f"  concurrency {concurrency:>2}: {count / elapsed:7.1f} users/s "
             f"({count} users in {elapsed:.1f} s, {failed} failed; "
+            f"straight from scim2-client {count / direct:5.1f}/s; "
             f"ceiling {concurrency * 1000 / 50:.0f}/s)"
         )
     stop(server)

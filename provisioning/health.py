@@ -57,7 +57,11 @@ class AppHealth:
 
     @property
     def finish_in(self):
-        return time_left(self.finish_at) if self.finish_at else ""
+        """ "within a minute", "in about 3 minutes"."""
+        if not self.finish_at:
+            return ""
+        left = time_left(self.finish_at)
+        return left if left.startswith("within") else f"in {left}"
 
     @property
     def needs_attention(self):
