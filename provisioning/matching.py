@@ -34,13 +34,14 @@ def discovered(app):
 
 
 def _matches_an_account(app):
-    """People whose address (any case) is a discovered account's email or username. Two
-    uncorrelated IN lists (PostgreSQL hashes each once), not a correlated OR: that one
-    compared every person with every account (5 s at 50,000 people)."""
+    """People whose address (any case) is a discovered account's email or username: one
+    uncorrelated IN over the union of both, which PostgreSQL hashes once and, for a page of
+    the matched, joins to the people's lower(email) index (an OR of two INs read all 50,000
+    people in name order; a correlated OR compared every person with every account)."""
     accounts = discovered(app)
     emails = accounts.annotate(_a=Lower("email")).exclude(email="").values("_a")
     usernames = accounts.annotate(_a=Lower("username")).exclude(username="").values("_a")
-    return Q(_address__in=emails) | Q(_address__in=usernames)
+    return Q(_address__in=emails.union(usernames))
 
 
 def untracked_people(app):
