@@ -191,6 +191,14 @@ def pages(site):
         ("A person's log", a, f"{person}log/", {}, None),
         ("An account's history", a, f"{users}{site.account.pk}/", {}, None),
         ("Log: a person's events as CSV", a, f"{person}log/export/", {}, None),
+        ("Audit log", a, "/audit/", {}, None),
+        (
+            "Provision on demand: the plan",
+            a,
+            "/provision-on-demand/",
+            {"email": site.person.email, "app": site.app.pk},
+            None,
+        ),
     ]
 
 
