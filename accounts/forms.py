@@ -88,7 +88,7 @@ def email_in_use(email, exclude_pk=None):
 class PersonForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "role"]
+        fields = ["first_name", "last_name", "email", "app_username", "role"]
         help_texts = {"role": "Admins manage people, groups and apps; members see their apps."}
 
     def __init__(self, *args, editor=None, **kwargs):

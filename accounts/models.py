@@ -56,6 +56,14 @@ class User(AbstractBaseUser):
     email = models.EmailField(max_length=254)
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
+    # A username of the person's own for new seats, in place of the username convention
+    # (accounts/usernames.py); empty: the convention decides.
+    app_username = models.CharField(
+        "Username in apps",
+        max_length=150,
+        blank=True,
+        help_text="Leave empty to follow the username convention.",
+    )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

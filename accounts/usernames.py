@@ -26,6 +26,9 @@ def fold(text):
 
 
 def base_username(person, convention="email", template=""):
+    own = getattr(person, "app_username", "")
+    if own:  # chosen for this person (People, or the import's username column)
+        return own
     email = person.email.lower()
     local = email.split("@")[0]
     first, last = fold(person.first_name), fold(person.last_name)

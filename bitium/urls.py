@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("people/import/", include("groups.urls_import")),
     path("", include("provisioning.urls_plans")),
     path("", include("provisioning.urls_log")),
     path("groups/", include("groups.urls")),

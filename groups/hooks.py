@@ -12,6 +12,12 @@ def after_mode_change():
     return None
 
 
+def after_mode_grants_more():
+    """The URL of the offer to provision the groups' current members after Group
+    Auto-Provisioning grants more, or None."""
+    return None
+
+
 def start_adding_members(group, params, by):
     """Starts adding people to the group in the background and returns the URL of its
     progress page, or None where no background is wired (the request adds them itself).
@@ -24,4 +30,10 @@ def start_adding_members(group, params, by):
 def after_convention_change():
     """The URL of the plan that would give existing accounts the new username convention
     (the admin confirms it or keeps their usernames), or None."""
+    return None
+
+
+def start_import(upload, by):
+    """Starts importing a PeopleImport in the background and returns the URL of its
+    progress page, or None where no background is wired (the request imports it itself)."""
     return None

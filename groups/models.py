@@ -113,3 +113,37 @@ class AssignmentSettings(models.Model):
     def for_organization(cls, organization_id):
         settings, _ = cls.objects.get_or_create(organization_id=organization_id)
         return settings
+
+
+class PeopleImport(models.Model):
+    """A CSV file of people uploaded for import (groups/importing.py): kept here, by id,
+    between its preview and Import, so neither the session nor the browser carries it. Its
+    text is emptied once it is imported; uploads never imported are deleted after a day."""
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    file_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)  # the file, decoded (at most importing.MAX_BYTES)
+    lines = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWED)
+    imported_lines = models.PositiveIntegerField(default=0)  # lines done (a restart skips them)
+    counts = models.JSONField(default=dict, blank=True)  # {"new": n, "updated": n, ...} so far
+    result = models.TextField(blank=True)  # what the import did, in words
+    progress_url = models.CharField(max_length=300, blank=True)  # its background action's page
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.file_name or str(self.pk)

@@ -354,6 +354,8 @@ def assignment_settings(request):
         messages.success(request, "Assignment Settings saved.")
         if GRANTS[now] < GRANTS[was] and hooks.after_mode_change():
             return redirect(hooks.after_mode_change())  # fewer seats: the plan says which
+        if GRANTS[now] > GRANTS[was] and hooks.after_mode_grants_more():
+            return redirect(hooks.after_mode_grants_more())  # more seats: offered, with counts
         renamed = CONVENTION & set(form.changed_data)
         if renamed and hooks.after_convention_change():
             return redirect(hooks.after_convention_change())  # existing accounts: if asked

@@ -14,7 +14,7 @@ class ProvisioningConfig(AppConfig):
         from accounts.signals import person_changed
         from groups.signals import members_added
 
-        from . import background, connection_status
+        from . import background, connection_status, importing
         from .listeners import on_members_added, on_person_changed
         from .plans import leaving_choices
 
@@ -32,8 +32,10 @@ class ProvisioningConfig(AppConfig):
         apps_catalog.hooks.connection_overview = connection_status.overview
         groups.hooks.after_mode_change = lambda: reverse("plan_reconcile_groups")
         groups.hooks.after_convention_change = lambda: reverse("plan_apply_convention")
+        groups.hooks.after_mode_grants_more = lambda: reverse("provision_mode_members")
         groups.hooks.start_adding_members = start_adding_members
         groups.hooks.background_from = background.BACKGROUND_FROM
+        groups.hooks.start_import = importing.start_import
 
 
 def start_adding_members(group, params, by):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from accounts import audit
@@ -174,7 +175,7 @@ def done(request, app, cls, connection):
     queued = assigning.assign_users(app, requests, request.user)
     detail = {"count": len(requests), **picked, "queued": queued}
     audit.record(request, audit.USERS_ASSIGNED, app, detail=detail)
-    messages.success(request, f"Provisioning {queued} account(s) in {app.name}.")
+    messages.success(request, f"Provisioning {queued} account{pluralize(queued)} in {app.name}.")
     return redirect("app_users", app_id=app.pk)
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 
 from apps_catalog.models import TenantApp
 
@@ -118,7 +119,7 @@ def assign_users_in_background(action, report):
     rows = {_person_key(k): v for k, v in params.get("rows", {}).items()}
     requests, _ = requests_for(app, rows, params.get("whole_lists", []), params.get("query", ""))
     queued = assign_users(app, requests, action.requested_by, report)
-    return f"Provisioning {queued} account(s) in {app.name}."
+    return f"Provisioning {queued} account{pluralize(queued)} in {app.name}."
 
 
 def _person_key(value):

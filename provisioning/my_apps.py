@@ -40,6 +40,11 @@ def in_an_organization(view):
     return wrapped
 
 
+def sign_in_url(app):
+    """Where the person signs in to the app: the organization's address, else the catalog's."""
+    return app.sign_in_url or app.catalog_app.sign_in_url
+
+
 def own_account(request, account_id):
     return get_object_or_404(
         AppAccount.objects.select_related("app__catalog_app"), pk=account_id, user=request.user
@@ -58,6 +63,8 @@ def my_apps(request):
         .select_related("app__catalog_app")
         .order_by("app__name")
     )
+    for account in accounts:
+        account.sign_in_url = sign_in_url(account.app)
     return render(request, "provisioning/my_apps.html", {"accounts": accounts})
 
 
@@ -83,18 +90,25 @@ def reveal_password(request, account_id):
         )
         return redirect("my_apps")
     account = own_account(request, account_id)
+    account.sign_in_url = sign_in_url(account.app)
     return render(request, "provisioning/revealed.html", {"account": account, "password": password})
 
 
 @login_required
 @in_an_organization
 def open_app(request, account_id):
-    """Passes the person into the app; the first time marks the account Active."""
+    """Passes the person into the app. Following a real sign-in address the first time marks
+    the account Active; without one nothing is marked (the vendor's report of the first sign-in,
+    read by upkeep.refresh_sign_ins, does it then) and My Apps says where to go."""
     account = own_account(request, account_id)
+    url = sign_in_url(account.app)
+    if not url:
+        messages.info(
+            request,
+            f"{account.app.name} has no sign-in address in Bitium yet: sign in on "
+            f"{account.app.catalog_app.name}'s own site, or ask your admin to add the address.",
+        )
+        return redirect("my_apps")
     if account.status in (Status.CREATED, Status.INVITED):
         record_first_sign_in(account, "First sign-in via My Apps.", actor=request.user)
-    url = account.app.sign_in_url or account.app.catalog_app.sign_in_url
-    if not url:
-        messages.info(request, f"{account.app.name} has no sign-in address yet: ask your admin.")
-        return redirect("my_apps")
     return redirect(url)

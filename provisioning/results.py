@@ -219,6 +219,12 @@ def succeeded(outcome, now):
     )
 
 
+def sentence(text):
+    """A message ends with its full stop before another is added ("... unavailable.")."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?" else f"{text}."
+
+
 def retrying(outcome, now):
     job, account = outcome.job, outcome.job.account
     job.attempts -= 1 if outcome.uncount else 0
@@ -228,7 +234,7 @@ def retrying(outcome, now):
         job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
     job.state, job.last_error, job.lease_until = Job.State.QUEUED, outcome.message, None
     job.enqueued_at = job.not_before  # its message goes when this commits, due then
-    outcome.message = f"{outcome.message} Retrying at {job.not_before:%H:%M:%S} UTC."
+    outcome.message = f"{sentence(outcome.message)} Retrying at {job.not_before:%H:%M:%S} UTC."
     if job.action in Job.LIFECYCLE:
         return lifecycle.not_done(outcome, now, retrying=True)
     account.last_error = outcome.message

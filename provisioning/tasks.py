@@ -9,6 +9,7 @@ from . import (
     background,
     changes,  # noqa: F401  (registers its background kind)
     engine,
+    importing,  # noqa: F401  (registers its background kind)
     mapping,
     retrying,  # noqa: F401  (registers its background kind)
     upkeep,

@@ -16,6 +16,7 @@ urlpatterns = [
         views.offer_group_members,
         name="provision_group_members",
     ),
+    path("provision-group-members/", views.offer_mode_members, name="provision_mode_members"),
     path("<uuid:app_id>/retry-failed/", views.retry_all_failed, name="retry_all_failed"),
     path(
         "<uuid:app_id>/users/<uuid:account_id>/retry/",

@@ -3,6 +3,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -72,15 +73,14 @@ def offer_group_members(request, app_id):
     app = get_object_or_404(TenantApp.objects.select_related("catalog_app"), pk=app_id)
     assignment = AssignmentSettings.for_organization(app.organization_id)
     groups = app.groups.order_by("name")
-    if request.GET.get("group"):
+    back_url = reverse("app_users", kwargs={"app_id": app.pk})
+    if request.GET.get("group"):  # from the group's page: back there
         groups = groups.filter(pk__in=valid_ids([request.GET["group"]]))
-    back = redirect("app_users", app_id=app.pk)
+        if len(groups) == 1:
+            back_url = reverse("group_detail", kwargs={"group_id": groups[0].pk})
+    back = redirect(back_url)
     if not group_provisioning.applies(app, assignment):
-        messages.info(
-            request,
-            f"Group Auto Provisioning is off for {app.name}: new group "
-            "members get no account there.",
-        )
+        messages.info(request, why_no_group_provisioning(app, assignment))
         return back
     people = group_provisioning.members_to_provision(app, groups)
     if not people:
@@ -91,7 +91,72 @@ def offer_group_members(request, app_id):
         )
         detail = {"count": len(people), "queued": len(jobs), "groups": [g.name for g in groups]}
         audit.record(request, audit.GROUP_MEMBERS_PROVISIONED, app, detail=detail)
-        messages.success(request, f"Provisioning {len(jobs)} account(s) in {app.name}.")
+        messages.success(
+            request, f"Provisioning {len(jobs)} account{pluralize(len(jobs))} in {app.name}."
+        )
         return back
-    context = {"app": app, "groups": groups, "people": people, "tab": "users"}
+    context = {"app": app, "groups": groups, "people": people, "tab": "users", "back": back_url}
     return render(request, "provisioning/offer_group_members.html", context)
+
+
+def why_no_group_provisioning(app, assignment):
+    """Why the app's group members get no account from the console, where to change it."""
+    if not app.catalog_app.supports_provisioning:
+        return (
+            f"{app.name} cannot auto-provision: the console cannot create accounts there, so "
+            "its group members sign in with accounts they already have."
+        )
+    if assignment.group_auto_provisioning == AssignmentSettings.Mode.OFF:
+        return (
+            "Group Auto Provisioning is off in Assignment Settings: group members get no "
+            f"account in {app.name} until it is turned on there."
+        )
+    return (
+        f"Group Auto Provisioning is off for {app.name}: turn it on in the app's Settings "
+        "to give its group members accounts."
+    )
+
+
+def offers_by_app(organization_id):
+    """After Assignment Settings grants more: each app that group auto-provisioning now
+    creates seats in, with its groups' current members who have no account there yet."""
+    assignment = AssignmentSettings.for_organization(organization_id)
+    apps = TenantApp.objects.filter(archived_at__isnull=True, groups__isnull=False)
+    offers = []
+    for app in apps.select_related("catalog_app").distinct().order_by("name"):
+        if not group_provisioning.applies(app, assignment):
+            continue
+        people = group_provisioning.members_to_provision(app, app.groups.all())
+        if people:
+            offers.append((app, people))
+    return assignment, offers
+
+
+@admin_required
+def offer_mode_members(request):
+    """After Group Auto-Provisioning is switched to grant more (e.g. "Automatically provision
+    all apps"): offer to provision the groups' current members, app by app with counts, as
+    adding an app to a group does; nothing happens silently."""
+    back = redirect("assignment_settings")
+    assignment, offers = offers_by_app(request.user.organization_id)
+    if not offers:
+        return back
+    if request.method == "POST":
+        queued = 0
+        for app, people in offers:
+            jobs = group_provisioning.provision(
+                app, people, assignment, trigger="group members", by=request.user
+            )
+            groups = [g.name for g in app.groups.order_by("name")]
+            detail = {"count": len(people), "queued": len(jobs), "groups": groups}
+            audit.record(request, audit.GROUP_MEMBERS_PROVISIONED, app, detail=detail)
+            queued += len(jobs)
+        apps = len(offers)
+        messages.success(
+            request,
+            f"Provisioning {queued} account{pluralize(queued)} in {apps} app{pluralize(apps)}.",
+        )
+        return back
+    total = sum(len(people) for _, people in offers)
+    context = {"offers": offers, "total": total}
+    return render(request, "provisioning/offer_mode_members.html", context)

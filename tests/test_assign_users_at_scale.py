@@ -91,7 +91,7 @@ def test_selecting_1200_of_1500_people_runs_in_the_background(
         assert background.run(action.pk) == "done"
     action.refresh_from_db()
     assert (action.done, action.total) == (1200, 1200)
-    assert action.message == "Provisioning 1200 account(s) in SCIM app."
+    assert action.message == "Provisioning 1200 accounts in SCIM app."
     assert Job.objects.filter(app=scim_app).count() == 1200
     assert not AppAccount.objects.filter(user__email__startswith="other").exists()
     usernames = set(AppAccount.objects.values_list("username", flat=True))

@@ -7,7 +7,7 @@ from django_scopes.exceptions import ScopeError
 
 from accounts.models import AuditEntry, User
 from apps_catalog.models import CatalogApp, GroupApp, TenantApp
-from groups.models import Group, Membership
+from groups.models import Group, Membership, PeopleImport
 from notifications.models import Email
 from provisioning.models import AppAccount, BackgroundAction, Job, Plan, ToDo
 from provisioning.status import Status
@@ -48,7 +48,11 @@ def testco_objects(testco, member):
     entry = AuditEntry.objects.create(
         organization=testco, action="group_created", object_label="Sales"
     )
+    upload = PeopleImport.objects.create(
+        organization=testco, file_name="people.csv", text="name,email\nAnn,ann@testco.example\n"
+    )
     return {
+        "import_id": upload.pk,
         "entry_id": entry.pk,
         "action_id": action.pk,
         "plan_id": plan.pk,

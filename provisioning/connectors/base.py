@@ -14,6 +14,8 @@ class CredentialField:
     help_text: str = ""
     required: bool = True
     choices: tuple = ()
+    group: str = ""  # a key of the connector's credential_groups: fields shown together
+    multiline: bool = False  # a secret of many lines (a JSON key): a text area, never echoed
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Connector:
     key = ""
     name = ""
     credential_fields: tuple[CredentialField, ...] = ()
+    # {group key: (legend, explanation)}: fields of one sign-in method, shown as a fieldset
+    credential_groups: dict[str, tuple[str, str]] = {}
     capabilities = Capabilities()
     default_rate_limit_per_minute = 600
     server_info = None  # what test_connection() found, as stored on the app's connection

@@ -43,7 +43,8 @@ class GoogleWorkspaceConnector(Connector):
             "Service account key (JSON)",
             "secret",
             "The JSON key of a service account with domain-wide delegation of "
-            "the admin.directory.user scope.",
+            "the admin.directory.user scope: paste the whole file's contents.",
+            multiline=True,
         ),
         CredentialField(
             "admin_email",

@@ -49,24 +49,42 @@ class SalesforceConnector(Connector):
             "Instance URL",
             "url",
             required=False,
-            help_text="With an access token, e.g. https://acme.my.salesforce.com",
+            help_text="e.g. https://acme.my.salesforce.com",
+            group="token",
         ),
-        CredentialField("access_token", "Access token", "secret", required=False),
+        CredentialField("access_token", "Access token", "secret", required=False, group="token"),
+        CredentialField("client_id", "Connected app client ID", required=False, group="password"),
         CredentialField(
-            "client_id",
-            "Connected app client ID",
+            "client_secret",
+            "Connected app client secret",
+            "secret",
             required=False,
-            help_text="Or sign in with a connected app and an admin's password.",
+            group="password",
         ),
-        CredentialField("client_secret", "Connected app client secret", "secret", required=False),
-        CredentialField("username", "Admin username", required=False),
-        CredentialField("password", "Admin password + security token", "secret", required=False),
+        CredentialField("username", "Admin username", required=False, group="password"),
+        CredentialField(
+            "password",
+            "Admin password + security token",
+            "secret",
+            required=False,
+            group="password",
+        ),
         CredentialField(
             "profile",
             "Default profile for new users",
             help_text="The name of a profile in your org, e.g. Standard User.",
         ),
     )
+    credential_groups = {
+        "token": (
+            "Sign in with an access token",
+            "Either: an access token of an admin with the instance it belongs to.",
+        ),
+        "password": (
+            "Or sign in with a connected app and an admin's password",
+            "Or, without an access token: all four of these.",
+        ),
+    }
     # No delete: the User object's supported calls are "create(), describeLayout(),
     # describeSObjects(), getDeleted(), getUpdated(), query(), retrieve(), search(), update(),
     # upsert()" (Object Reference, User), and Salesforce Help ("Delete Users") says "While you

@@ -32,9 +32,7 @@ def test_admin_searches_selects_all_matching_and_clicks_done(
     page.get_by_role("button", name="Search").click()
     page.get_by_label("Select all 220 matching “eng”").check()
     page.get_by_role("button", name="Done").click()
-    expect(page.get_by_text("Provisioning 220 account(s) in SCIM app.")).to_be_visible(
-        timeout=60_000
-    )
+    expect(page.get_by_text("Provisioning 220 accounts in SCIM app.")).to_be_visible(timeout=60_000)
     page.get_by_role("link", name="Continue").click()
     expect(page.get_by_role("heading", name="SCIM app", exact=True)).to_be_visible()
     wait_until_settled(timeout=120)

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 from django_scopes import scopes_disabled
 
 from provisioning.models import Job
@@ -35,4 +36,4 @@ class Command(BaseCommand):
                 f"{job.app.name[:16]:<16} {job.account.email[:30]:<30} {job.action:<7} "
                 f"{job.state:<10} {job.attempts:>5}  {job.last_error[:80]}"
             )
-        self.stdout.write(f"{len(rows)} job(s).")
+        self.stdout.write(f"{len(rows)} job{pluralize(len(rows))}.")
