@@ -408,11 +408,12 @@ def release(jobs):
 def mark_broken(connection, message):
     """Credentials rejected: the app's connection is broken and its queued jobs wait. The
     admins are told once, when it breaks (not by every chunk that hears the 401)."""
+    cut = message[: Connection._meta.get_field("state_message").max_length]  # a long answer
     with transaction.atomic():
         broke = (
             Connection.objects.filter(pk=connection.pk)
             .exclude(state=Connection.State.BROKEN)
-            .update(state=Connection.State.BROKEN, state_message=message, checked_at=timezone.now())
+            .update(state=Connection.State.BROKEN, state_message=cut, checked_at=timezone.now())
         )
         Job.objects.filter(app_id=connection.app_id, state=Job.State.QUEUED).update(
             state=Job.State.HELD, last_error=message

@@ -93,3 +93,13 @@ def test_another_organizations_admins_hear_nothing(admin, other_admin, testco, v
     fail(queue(vendor_app, people(testco, 2)))
     digests.send_failure_digests()
     assert to(admin.email).count() == 1 and not to(other_admin.email).exists()
+
+
+def test_a_long_rejection_breaks_the_connection_with_its_reason_cut(admin, vendor_app):
+    connection = Connection.objects.get(app=vendor_app)
+    engine.mark_broken(connection, "The app rejected the credentials (401). " + "x" * 2000)
+    connection.refresh_from_db()
+    assert connection.state == Connection.State.BROKEN
+    assert len(connection.state_message) == 500
+    (email,) = to(admin.email)
+    assert "x" * 1000 in email.body  # the admins read the whole answer
