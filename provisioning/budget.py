@@ -96,7 +96,8 @@ class Busy(TransientError):
 
 class Pacer:
     """Spaces a chunk's requests on the app's request clock (VendorHTTP makes each request
-    inside request()), and tells the app's thread share how long they take. It counts them,
+    inside request()), tells the app's thread share how long they take, and notes the current
+    job's requests for the provisioning log. It counts them,
     so requests beyond one per job take places on the planning clock too (settle): the jobs
     planned after them then do not wait for the request clock in a thread."""
 
@@ -106,12 +107,21 @@ class Pacer:
         self.spaced = self.interval >= timedelta(minutes=1) / PACED_UP_TO_PER_MINUTE
         self.requests = 0
         self.planned = 0  # the chunk's jobs that had a place on the planning clock
+        self.calls = []  # the current job's requests, for the provisioning log
 
     @contextlib.contextmanager
-    def request(self):
+    def request(self, method, path):
+        """One request: its place in the budget first; then it is timed (the wait is not in
+        its time) and noted for the job (VendorHTTP sets the status when it is answered)."""
         self.wait_for_place()
-        with shares.calling(self.connection.app_id):
-            yield
+        call = {"method": method, "path": path, "status": None}
+        self.calls.append(call)
+        started = time.monotonic()
+        try:
+            with shares.calling(self.connection.app_id):
+                yield call
+        finally:
+            call["ms"] = round((time.monotonic() - started) * 1000)
 
     def wait_for_place(self):
         if not self.spaced:
@@ -129,6 +139,7 @@ class Pacer:
 
     def job_started(self):
         self.planned += 1
+        self.calls = []
 
     def settle(self):
         extra = self.requests - self.planned

@@ -186,7 +186,7 @@ def run_ready(connection, ready, get_connector, pacer, share=None):
         if wait > 0:  # a sleep, even of 0, lets the other threads take the GIL
             time.sleep(wait)
         pacer.job_started()
-        outcome = call(job, get_connector)
+        outcome = call(job, get_connector, pacer)
         unrecorded.append(outcome)
         if outcome.result == RETRYING and outcome.retry_after:
             budget.pause(connection, timezone.now() + timedelta(seconds=outcome.retry_after))
@@ -261,34 +261,19 @@ def count_attempts(jobs):
     insert_rows(AccountEvent, events)
 
 
-def call(job, get_connector):
+def call(job, get_connector, pacer=None):
     """Calls the vendor for one job; returns its Outcome, with the requests it made (method,
-    path, HTTP status, milliseconds) for the provisioning log. Never raises."""
-    calls = []
-    outcome = call_vendor(job, get_connector, calls)
-    outcome.called, outcome.calls = True, calls
+    path, HTTP status, milliseconds: the pacer notes them) for the provisioning log. Never
+    raises."""
+    outcome = call_vendor(job, get_connector)
+    outcome.called, outcome.calls = True, list(pacer.calls) if pacer else []
     return outcome
 
 
-@contextlib.contextmanager
-def traced(connector, calls):
-    """The connector's HTTP helper notes each request of the job in calls."""
-    http = getattr(connector, "http", None)
-    if http is None:
-        yield
-        return
-    http.trace = calls
-    try:
-        yield
-    finally:
-        http.trace = None
-
-
-def call_vendor(job, get_connector, calls):
+def call_vendor(job, get_connector):
     try:
         connector = get_connector()
-        with traced(connector, calls):
-            remote, origin, sent = perform(job, job.account, connector)
+        remote, origin, sent = perform(job, job.account, connector)
     except budget.Busy as error:  # it waits for a place in the budget: no attempt counted
         return Outcome(job, RETRYING, error.message, retry_after=error.retry_after, uncount=True)
     except TransientError as error:

@@ -300,10 +300,9 @@ class VendorHTTP:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.allow_private = allow_private
-        self.pacer = None  # the engine's budget.Pacer while a chunk of jobs runs
-        # A list while the engine runs a job (engine.call): each request's method, path,
-        # HTTP status and milliseconds, for the provisioning log.
-        self.trace = None
+        # The engine's budget.Pacer while a chunk of jobs runs: it spaces the requests by the
+        # app's budget and notes each one (method, path, status, ms) for the provisioning log.
+        self.pacer = None
         # Resolving and checking the host happens where the connection is made, once.
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, PinnedAdapter(allow_private=allow_private))
@@ -312,10 +311,13 @@ class VendorHTTP:
         check_url(url, self.allow_private, resolve=False)
         started = time.monotonic()
         try:
-            # The pacer (while the engine runs jobs) waits for the request's place in the
-            # app's budget and times the request.
-            with self.pacer.request() if self.pacer else contextlib.nullcontext():
-                response = self.send(method, url, **kwargs)
+            path = redact(urlsplit(url).path, self.secrets)
+            noted = self.pacer.request(method, path) if self.pacer else contextlib.nullcontext({})
+            with noted as call:  # outside the engine nobody reads the note
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+                )
+                call["status"] = response.status_code
         except requests.Timeout as error:
             raise TransientError(
                 f"The app did not answer within {self.timeout[1]} seconds."
@@ -346,24 +348,6 @@ class VendorHTTP:
         )
         self.raise_for_status(response)
         return response
-
-    def send(self, method, url, **kwargs):
-        """The request itself, traced when the engine asks (the pacer's wait is not in it)."""
-        if self.trace is None:
-            return self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
-            )
-        call = {"method": method, "path": redact(urlsplit(url).path, self.secrets)}
-        call["status"], started = None, time.monotonic()
-        self.trace.append(call)
-        try:
-            response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
-            )
-            call["status"] = response.status_code
-            return response
-        finally:
-            call["ms"] = round((time.monotonic() - started) * 1000)
 
     def raise_for_status(self, response):
         status = response.status_code
