@@ -1,20 +1,19 @@
 """The organization's health at a glance (the dashboard): what failed, what waits and why,
-what is queued and when it should be done, each with where to act. A few grouped queries
-whatever the organization's size: each count goes through the (app, status) and
-(app, state) indexes of the organization's apps."""
+what is queued and when it should be done, each with where to act. The counts are Manage
+Apps' (connection_status.describe_apps: a subquery per kind in the apps' one query)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps_catalog.models import TenantApp
+from apps_catalog.services import row_count
 from notifications.models import Email
 
 from . import budget
-from .connection_status import expected_finish, time_left
-from .models import AppAccount, Connection, Job, Plan
+from .connection_status import describe_apps, expected_finish, time_left
+from .models import AppAccount, Connection, Plan
 from .status import Status
 
 
@@ -23,15 +22,8 @@ class AppHealth:
     app: TenantApp
     connection: Connection | None
     failed: int = 0
-    jobs: dict = field(default_factory=dict)  # state -> count
-
-    @property
-    def held(self):
-        return self.jobs.get(Job.State.HELD, 0)
-
-    @property
-    def queued(self):
-        return self.jobs.get(Job.State.QUEUED, 0) + self.jobs.get(Job.State.RUNNING, 0)
+    held: int = 0
+    queued: int = 0  # queued or running
 
     @property
     def broken(self):
@@ -89,37 +81,19 @@ class Health:
 
 def of_organization(organization):
     apps = TenantApp.objects.filter(organization=organization, archived_at__isnull=True)
-    app_ids = apps.values("pk")
-    failed = dict(
-        AppAccount.objects.filter(app_id__in=app_ids, status=Status.FAILED)
-        .values_list("app_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    jobs = {}
-    open_jobs = (
-        Job.objects.filter(
-            app_id__in=app_ids, state__in=[Job.State.QUEUED, Job.State.RUNNING, Job.State.HELD]
-        )
-        .values_list("app_id", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for app_id, state, n in open_jobs:
-        jobs.setdefault(app_id, {})[state] = n
-    involved = apps.filter(
-        Q(pk__in=set(failed) | set(jobs)) | Q(connection__state=Connection.State.BROKEN)
-    )
-    by_id = {app.pk: app for app in involved.select_related("catalog_app", "connection")}
+    apps = apps.select_related("catalog_app", "connection").order_by("name")
+    apps = describe_apps(apps.annotate(failed_count=row_count(AppAccount, status=Status.FAILED)))
     rows = [
         AppHealth(
             app=app,
             connection=getattr(app, "connection", None),
-            failed=failed.get(app.pk, 0),
-            jobs=jobs.get(app.pk, {}),
+            failed=app.failed_count or 0,
+            held=app.held_jobs or 0,
+            queued=app.busy_jobs or 0,
         )
-        for app in sorted(by_id.values(), key=lambda a: a.name.lower())
+        for app in apps
     ]
+    rows = [row for row in rows if row.failed or row.held or row.queued or row.broken]
     return Health(
         apps=rows,
         failed_emails=Email.objects.filter(
