@@ -8,7 +8,7 @@ from groups.models import AssignmentSettings
 
 from .group_provisioning import group_apps
 from .models import Connection
-from .plans import reconcile
+from .plans import join, reconcile
 from .runs import run
 
 ADDING = {"create", "reactivate"}
@@ -40,18 +40,14 @@ def queued_words(seats, apps, people):
     if people > 1:
         counted = {apps[app_id].name: n for app_id, n in seats.items()}
         names = [f"{name} ({counted[name]:,})" for name in names]
-    words = f"{'seats' if len(seats) > 1 or people > 1 else 'a seat'} queued in {and_list(names)}"
+    words = f"{'seats' if len(seats) > 1 or people > 1 else 'a seat'} queued in {join(names)}"
     working = Connection.objects.filter(app_id__in=list(seats), state=Connection.State.CONNECTED)
     working = {str(app_id) for app_id in working.values_list("app_id", flat=True)}
     waiting = sorted(apps[app_id].name for app_id in seats if app_id not in working)
     if waiting:
         verb = "is" if len(waiting) == 1 else "are"
-        words += f"; {and_list(waiting)} {verb} waiting for working credentials"
+        words += f"; {join(waiting)} {verb} waiting for working credentials"
     return words
-
-
-def and_list(names):
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def on_person_changed(sender, person, by=None, **kwargs):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import background, digests, welcome
 from .connectors.errors import ConnectorError
+from .engine import ETA_HORIZON_SECONDS
 from .models import AppAccount, Connection, Job
 from .services import connector_for, enqueue, record_first_sign_in, send_task
 from .status import Status
@@ -25,8 +26,6 @@ def sweep():
     ETA: a job paced a minute out is there on time, not at the next sweep with the others
     that came due meanwhile (which the vendor would see as a burst).
     """
-    from .engine import ETA_HORIZON_SECONDS
-
     now = timezone.now()
     Job.objects.filter(
         Q(lease_until__lt=now) | Q(lease_until__isnull=True), state=Job.State.RUNNING
