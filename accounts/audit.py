@@ -32,6 +32,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from bitium import listing
+
 from . import throttle
 from .models import AuditEntry, User
 
@@ -279,7 +281,6 @@ def changed_credential_fields(saved, new):
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # counted up to here: "10,000+" beyond, at a bounded cost
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def search(*, query="", actor_id=None, action="", kind="", object_id="", since=None, until=None):
@@ -310,15 +311,14 @@ def start_of(day):
 
 def cursor_of(entry):
     """A page's edge as text: the entry's time (microseconds) and id."""
-    micros = (entry.created_at - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}.{entry.pk.hex}"
+    return f"{listing.micros_of(entry.created_at)}.{entry.pk.hex}"
 
 
 def parse_cursor(text):
     """(created_at, id) of a cursor, or None when it is not one."""
     try:
         micros, hex_id = str(text).split(".", 1)
-        return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(hex=hex_id)
+        return listing.time_of(int(micros)), uuid.UUID(hex=hex_id)
     except (ValueError, OverflowError):
         return None
 
@@ -339,16 +339,13 @@ def page_of(entries, *, before=None, after=None, size=PAGE_SIZE):
     `before` cursor, or newer than the `after` cursor, or the newest. One query at any depth
     (two when an `after` page turns out to be the newest)."""
     if after and (edge := parse_cursor(after)):
-        at, pk = edge
-        newer = entries.filter(created_at__gte=at).exclude(created_at=at, id__lte=pk)
+        newer = listing.newer_than(entries, *edge)
         rows = list(newer.order_by("created_at", "id")[: size + 1])
         if len(rows) > size:
             rows = rows[:size][::-1]
             return Page(rows, newer=cursor_of(rows[0]), older=cursor_of(rows[-1]))
     elif before and (edge := parse_cursor(before)):
-        at, pk = edge
-        older = entries.filter(created_at__lte=at).exclude(created_at=at, id__gte=pk)
-        rows = list(older[: size + 1])
+        rows = list(listing.older_than(entries, *edge)[: size + 1])
         page = Page(rows[:size], newer=before)
         if rows:
             page.newer = cursor_of(rows[0])
@@ -400,7 +397,6 @@ CSV_HEADER = [
     "address",
     "detail",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_rows(entries, chunk_size=2000):
@@ -434,8 +430,7 @@ def csv_rows(entries, chunk_size=2000):
 
 def cell(text):
     """Text a spreadsheet will not run as a formula (typed labels and emails reach it)."""
-    text = str(text or "")
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return listing.spreadsheet_safe(str(text or ""))
 
 
 # --- sign-ins, failed sign-ins, sign-outs -----------------------------------------------------

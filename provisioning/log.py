@@ -19,10 +19,12 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import F, Func, Q, TextField
+from django.db.models import F, Func, TextField
 from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+
+from bitium import listing
 
 from .models import AccountEvent
 
@@ -31,7 +33,6 @@ QUERY_LENGTH = 100
 QUERY_WORDS = 5
 # A search needs one word this long: the trigram index finds nothing shorter.
 SHORTEST_WORD = 3
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The time range: its value, its label, how far back it reaches (None: any time).
 PERIODS = [
@@ -175,23 +176,14 @@ def page(found, older_than="", newer_than=""):
     newest page)."""
     cursor = parse_cursor(newer_than)
     if cursor is not None:
-        at, pk = cursor
-        above = found.filter(created_at__gte=at).filter(
-            Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk)
-        )
-        rows = shown(above, ["created_at", "pk"])
+        rows = shown(listing.newer_than(found, *cursor), ["created_at", "pk"])
         if len(rows) <= PAGE_SIZE:  # back at the newest: the first page, whole
             return page(found)
         rows = rows[:PAGE_SIZE][::-1]
         return Page(rows, newer=cursor_of(rows[0]), older=cursor_of(rows[-1]))
     cursor = parse_cursor(older_than)
     if cursor is not None:
-        at, pk = cursor
-        # created_at <= at is the index range; the OR keeps the rows of the same instant
-        # (a run of events recorded together) that come after the cursor's.
-        found = found.filter(created_at__lte=at).filter(
-            Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-        )
+        found = listing.older_than(found, *cursor)
     rows = shown(found, ["-created_at", "-pk"])
     more_older = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -215,9 +207,7 @@ def shown(found, order, count=None):
 
 def cursor_of(event):
     """The event's place in the log: microseconds since 1970 and its id."""
-    delta = event.created_at - EPOCH
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return f"{micros}.{event.pk}"
+    return f"{listing.micros_of(event.created_at)}.{event.pk}"
 
 
 def parse_cursor(value):
@@ -226,7 +216,7 @@ def parse_cursor(value):
     if not (micros.lstrip("-").isdigit() and pk.isdigit()) or len(micros) > 18 or len(pk) > 18:
         return None
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        return listing.time_of(int(micros)), int(pk)
     except OverflowError:
         return None
 
@@ -245,10 +235,7 @@ def export_rows(found):
         yield from rows
         if len(rows) < EXPORT_CHUNK:
             return
-        at, pk = rows[-1].created_at, rows[-1].pk
-        rest = found.filter(created_at__lte=at).filter(
-            Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-        )
+        rest = listing.older_than(found, rows[-1].created_at, rows[-1].pk)
 
 
 # --- What a row says ------------------------------------------------------------------------
@@ -437,10 +424,4 @@ def csv_row(event):
         str(account.pk),
         event.pk,
     ]
-    return [spreadsheet_safe(cell) for cell in cells]
-
-
-def spreadsheet_safe(cell):
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
+    return [listing.spreadsheet_safe(cell) for cell in cells]

@@ -1,7 +1,7 @@
 """The provisioning log's pages (log.py reads it): the organization's, an app's (a tab beside
 its Users), a person's, and one account's history; each downloads as CSV with its filters."""
 
-import csv
+from itertools import chain
 from urllib.parse import urlencode
 
 from django.http import StreamingHttpResponse
@@ -14,6 +14,7 @@ from django_scopes import scope
 from accounts.models import User
 from accounts.permissions import admin_required
 from apps_catalog.models import TenantApp
+from bitium import listing
 from bitium.ids import parse_uuid
 
 from . import log
@@ -24,10 +25,7 @@ from .status import Status
 @admin_required
 def organization_log(request, export=False):
     """Every event of the organization; the app is a filter here (?app=)."""
-    app = None
-    if request.GET.get("app"):
-        app = get_object_or_404(TenantApp, pk=parse_uuid(request.GET["app"]))
-    filters = log.read_filters(request.GET, app=app)
+    filters = log.read_filters(request.GET, app=chosen_app(request))
     if export:
         return export_csv(request, filters, "provisioning-log")
     context = {"heading": "Provisioning log", "apps": app_choices(), "section": "log"}
@@ -48,10 +46,7 @@ def app_log(request, app_id, export=False):
 @admin_required
 def person_log(request, user_id, export=False):
     person = get_object_or_404(User, pk=user_id)
-    app = None
-    if request.GET.get("app"):
-        app = get_object_or_404(TenantApp, pk=parse_uuid(request.GET["app"]))
-    filters = log.read_filters(request.GET, app=app, person=person)
+    filters = log.read_filters(request.GET, app=chosen_app(request), person=person)
     if export:
         return export_csv(request, filters, f"provisioning-log-{slugify(person.email)}")
     context = {
@@ -86,6 +81,13 @@ def account_history(request, app_id, account_id, export=False):
     )
 
 
+def chosen_app(request):
+    """The app of the ?app= filter (in the organization's scope), or None."""
+    if not request.GET.get("app"):
+        return None
+    return get_object_or_404(TenantApp, pk=parse_uuid(request.GET["app"]))
+
+
 def app_choices():
     """The app filter's choices: the organization's apps, removed ones too (their history is
     kept). One query of two columns."""
@@ -100,9 +102,6 @@ def show(request, filters, export_name, ids, context, template="log", app_in_pat
     context |= {
         "filters": filters,
         "rows": [log.row(event) for event in page.rows],
-        "page": page,
-        "query": query,
-        "here": f"{request.path}?{query}" if query else request.path,
         "newer_url": pager(request.path, params, newer=page.newer),
         "older_url": pager(request.path, params, older=page.older),
         "export_url": f"{reverse(export_name, kwargs=ids)}{'?' + query if query else ''}",
@@ -121,25 +120,16 @@ def pager(path, params, **cursor):
     return f"{path}?{urlencode(params | {name: value})}" if value else ""
 
 
-class Echo:
-    """csv.writer's file: each line is handed straight to the response."""
-
-    def write(self, value):
-        return value
-
-
 def export_csv(request, filters, name):
-    """The events under the filters as CSV, streamed: rows are read from a server-side cursor
-    in chunks and written as they come, in the tenant's scope (the stream runs after the
-    view has returned, outside the request's scope)."""
+    """The events under the filters as CSV, streamed: rows are read a keyset chunk at a time
+    (log.export_rows) and written as they come, in the tenant's scope (the stream runs after
+    the view has returned, outside the request's scope)."""
     organization_id = request.user.organization_id
-    writer = csv.writer(Echo())
 
     def lines():
         with scope(organization=organization_id):
-            yield writer.writerow(log.CSV_HEADER)
-            for event in log.export_rows(log.events(filters)):
-                yield writer.writerow(log.csv_row(event))
+            rows = (log.csv_row(event) for event in log.export_rows(log.events(filters)))
+            yield from listing.csv_lines(chain([log.CSV_HEADER], rows))
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -227,8 +227,8 @@ def sentence(text):
 
 def retrying(outcome, now):
     job, account = outcome.job, outcome.job.account
-    job.attempts -= 1 if outcome.uncount else 0
     if outcome.uncount:  # never called (a pause, or making room): back when the wait ends
+        job.attempts -= 1
         job.not_before = now + timedelta(seconds=outcome.retry_after or 1)
     else:
         job.not_before = now + timedelta(seconds=backoff(job.attempts, outcome.retry_after))
