@@ -31,6 +31,7 @@ from accounts.signals import person_changed
 
 from . import services
 from .models import Group, Membership
+from .services import people_count
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 10_000
@@ -304,16 +305,26 @@ def decide(line, person, groups, joined, organization_id):
     line.outcome = "updated" if line.reason else "unchanged"
 
 
+def line_changes(line, first_name, last_name, app_username):
+    """{field: [before, after]} a line makes to a person with these values: a new name is
+    written whole (both its parts), an empty cell changes nothing."""
+    changes = {}
+    if line.first_name and (line.first_name, line.last_name) != (first_name, last_name):
+        changes["first_name"] = [first_name, line.first_name]
+        changes["last_name"] = [last_name, line.last_name]
+    if line.username and line.username != app_username:
+        changes["app_username"] = [app_username, line.username]
+    return changes
+
+
 def describe(line, person, groups):
     """What an updated line changes, in words."""
     words = []
-    if line.first_name and (line.first_name, line.last_name) != (
-        person["first_name"],
-        person["last_name"],
-    ):
+    changed = line_changes(line, person["first_name"], person["last_name"], person["app_username"])
+    if "first_name" in changed:
         was = f"{person['first_name']} {person['last_name']}".strip()
         words.append(f"name {was} → {line.name}")
-    if line.username and line.username != person["app_username"]:
+    if "app_username" in changed:
         words.append(f"username in apps → {line.username}")
     if line.group_ids:
         names = [n for n in dict.fromkeys(line.groups) if groups[n.lower()] in line.group_ids]
@@ -382,8 +393,9 @@ def write(lines, upload, by):
         written(upload, by, audit.PERSON_EDITED, edited, people, lambda line: changed[line.number])
     joining = defaultdict(list)
     for line in lines:
-        for group_id in line.group_ids if line.outcome in ("new", "updated") else []:
-            joining[group_id].append(people[line.number])
+        if line.outcome in ("new", "updated"):
+            for group_id in line.group_ids:
+                joining[group_id].append(people[line.number])
     for group in Group.objects.filter(pk__in=list(joining)).order_by("name"):
         counts[f"joined:{group.name}"] += len(services.add_members(group, joining[group.pk], by))
     return counts
@@ -392,17 +404,9 @@ def write(lines, upload, by):
 def edit(person, line, by):
     """Saves a line's changes to a person as the person's page would: {field: [before,
     after]}; a new name is announced (person_changed) so the apps that can update take it."""
-    changes = {}
-    if line.first_name and (line.first_name, line.last_name) != (
-        person.first_name,
-        person.last_name,
-    ):
-        changes["first_name"] = [person.first_name, line.first_name]
-        changes["last_name"] = [person.last_name, line.last_name]
-        person.first_name, person.last_name = line.first_name, line.last_name
-    if line.username and line.username != person.app_username:
-        changes["app_username"] = [person.app_username, line.username]
-        person.app_username = line.username
+    changes = line_changes(line, person.first_name, person.last_name, person.app_username)
+    for name, (_, after) in changes.items():
+        setattr(person, name, after)
     if changes:
         person.save(update_fields=["first_name", "last_name", "app_username"])
         if "first_name" in changes:
@@ -433,11 +437,7 @@ def written(upload, by, action, lines, people, detail):
 
 def result_words(counts):
     """ "12 people added, 3 updated, 40 unchanged; Sales: seats queued in Slack (12)." """
-
-    def people(n):
-        return f"{n:,} {'person' if n == 1 else 'people'}"
-
-    parts = [f"{people(counts['new'])} added", f"{counts['updated']:,} updated"]
+    parts = [f"{people_count(counts['new'])} added", f"{counts['updated']:,} updated"]
     parts.append(f"{counts['unchanged']:,} unchanged")
     if counts["error"]:
         parts.append(f"{counts['error']:,} skipped (they changed since the preview)")

@@ -40,3 +40,8 @@ def join_chosen_groups(sender, person, group_ids, by=None, **kwargs):
     """A person created with groups chosen joins them (and so gets their apps)."""
     for group in Group.objects.filter(pk__in=group_ids):
         add_members(group, [person], by=by)
+
+
+def people_count(n):
+    """ "1 person", "1,237 people": how the group pages and the import count people."""
+    return f"{n:,} {'person' if n == 1 else 'people'}"

@@ -82,10 +82,6 @@ def non_members(group, query):
     return search_people(query).exclude(memberships__group=group).prefetch_related(None)
 
 
-def people_count(n):
-    return f"{n:,} {'person' if n == 1 else 'people'}"
-
-
 def group_url(group, **params):
     url = reverse("group_detail", kwargs={"group_id": group.pk})
     params = {k: v for k, v in params.items() if v}
@@ -98,7 +94,7 @@ def in_background(request, group, count, params):
     if count >= hooks.background_from:
         url = hooks.start_adding_members(group, params, request.user)
         if url:
-            messages.info(request, f"Adding {people_count(count)} to {group.name}.")
+            messages.info(request, f"Adding {services.people_count(count)} to {group.name}.")
             return url
     return None
 
@@ -231,7 +227,7 @@ def group_add_emails(request, group_id):
         )
     if not unknown and not inactive:
         if not progress:
-            added = f"Added {people_count(len(to_add))} to {group.name}{colon(said)}."
+            added = f"Added {services.people_count(len(to_add))} to {group.name}{colon(said)}."
             if already:
                 added += f" {len(already):,} {'was' if len(already) == 1 else 'were'} in it."
             messages.success(request, added)
@@ -272,13 +268,15 @@ def group_add_matching(request, group_id):
             added, said = services.add_members_saying(group, list(matching), by=request.user)
         if added:
             audit.record(request, ADDED, group, detail=many_added(len(added), None, matched))
-        messages.success(request, f"Added {people_count(len(added))} to {group.name}{colon(said)}.")
+        messages.success(
+            request, f"Added {services.people_count(len(added))} to {group.name}{colon(said)}."
+        )
         return redirect(group_url(group))
     context = {
         "group": group,
         "query": query,
         "count": count,
-        "count_label": people_count(count),
+        "count_label": services.people_count(count),
         "sample": matching[:10] if count else [],
     }
     return render(request, "groups/add_matching.html", context)

@@ -205,7 +205,6 @@ def overview(app):
     cls = connector_class(app.catalog_app.connector_key)
     override = connection.rate_limit_per_minute if connection else None
     per_minute = override or (cls.default_rate_limit_per_minute if cls else None)
-    busy = sum(jobs.get(state, 0) for state in BUSY)
     view = Overview(
         app=app,
         connection=connection,
@@ -215,10 +214,12 @@ def overview(app):
         per_minute=per_minute,
         budget_is_override=bool(override),
     )
-    if connection is not None and view.connected:
+    if view.connected:
         view.paused_until = budget.paused_until(connection)
-        if busy and per_minute:
-            view.finish_at = expected_finish(connection, per_minute, busy, view.paused_until)
+        if view.jobs_left and per_minute:
+            view.finish_at = expected_finish(
+                connection, per_minute, view.jobs_left, view.paused_until
+            )
     return view
 
 
